@@ -1,0 +1,28 @@
+/* config.h: every setting, its default, and where it comes from (env, then flags). */
+#ifndef IASC_CONFIG_H
+#define IASC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct iasc_config {
+  char *database_url;            /* DATABASE_URL; default: the checkout's local cluster */
+  unsigned port;                 /* PORT, 8080 */
+  char *bind;                    /* BIND, 127.0.0.1 */
+  unsigned workers;              /* IASC_WORKERS, 8: epoll worker threads = DB connections */
+  unsigned max_connections;      /* IASC_MAX_CONNECTIONS, 1024 */
+  unsigned connection_timeout;   /* IASC_CONNECTION_TIMEOUT seconds, 30 */
+  size_t max_body_bytes;         /* IASC_MAX_BODY_BYTES, 1 MiB */
+  unsigned statement_timeout_ms; /* IASC_STATEMENT_TIMEOUT_MS, 5000 */
+  char *log_level;               /* IASC_LOG_LEVEL, info */
+  char *public_base_url;         /* IASC_PUBLIC_BASE_URL, unset: from the Host header */
+};
+
+/* Fills cfg from defaults, the environment, then argv flags (argv[first..]).
+ * Returns 0, or -1 after printing the problem to stderr. Free with config_free. */
+int config_load(struct iasc_config *cfg, int argc, char **argv, int first);
+void config_free(struct iasc_config *cfg);
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,76 @@
+/* http.h: the request and response every route handler sees, and the one response path.
+ * Route handlers never touch Ulfius types: they read a struct http_req and fill a
+ * struct http_res; the server turns that into bytes on the wire (headers, problem+json). */
+#ifndef IASC_HTTP_H
+#define IASC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "iasc/config.h"
+#include "iasc/result.h"
+
+#define HTTP_MAX_QUERY_PARAMS 32
+#define HTTP_MAX_ROUTE_PARAMS 4
+#define HTTP_MAX_RES_HEADERS  16
+#define HTTP_REQUEST_ID_MAX   128
+
+struct query_param {
+  char *name;  /* percent-decoded, owned by the request */
+  char *value; /* percent-decoded, owned by the request */
+};
+
+struct http_req {
+  const char *method; /* as received; HEAD is routed as GET with head = true */
+  bool head;
+  char *path; /* percent-decoded path, owned */
+  struct query_param query[HTTP_MAX_QUERY_PARAMS];
+  size_t nquery;
+  const char *route_params[HTTP_MAX_ROUTE_PARAMS]; /* captures of {name} segments, in order */
+  size_t nroute_params;
+  char request_id[HTTP_REQUEST_ID_MAX + 1];
+  char *base_url; /* scheme://host[:port] for absolute URLs, owned */
+  const void *body;
+  size_t body_len;
+  const struct iasc_config *cfg;
+  const void *raw; /* the Ulfius request, for http_req_header only */
+};
+
+struct http_header {
+  char *name;
+  char *value;
+};
+
+struct http_res {
+  int status;
+  char *body; /* owned (malloc) */
+  size_t body_len;
+  const char *content_type;  /* static string */
+  const char *cache_control; /* static string; NULL: the server chooses */
+  struct http_header headers[HTTP_MAX_RES_HEADERS];
+  size_t nheaders;
+};
+
+/* A request header by name (case-insensitive), or NULL. */
+const char *http_req_header(const struct http_req *req, const char *name);
+
+/* Sets a JSON body; takes ownership of body (malloc'd). */
+void http_res_json(struct http_res *res, int status, char *body, size_t len);
+/* Serialises and sets a JSON body; does not take the reference of j. */
+void http_res_json_value(struct http_res *res, int status, const json_t *j);
+/* Adds a response header (both copied). */
+void http_res_header(struct http_res *res, const char *name, const char *value);
+
+/* Fills res with an application/problem+json body for r. detail is a printf format.
+ * field, when not NULL, names the offending parameter (errors[0].field). */
+void http_problem(const struct http_req *req, struct http_res *res, enum iasc_result r,
+                  const char *field, const char *detail, ...) __attribute__((format(printf, 5, 6)));
+/* Same with a prepared errors array [{field, message}] (reference stolen). */
+void http_problem_errors(const struct http_req *req, struct http_res *res, enum iasc_result r,
+                         const char *detail, json_t *errors);
+/* The HTTP status for a result. */
+int http_status_for(enum iasc_result r);
+
+#endif

@@ -1,0 +1,46 @@
+/* routes.h: the route handlers (one file per resource under src/routes/) and the helpers
+ * they share to map domain results to HTTP. */
+#ifndef IASC_ROUTES_H
+#define IASC_ROUTES_H
+
+#include "iasc/content.h"
+#include "iasc/http.h"
+#include "iasc/query.h"
+
+void health_live(struct http_req *req, struct http_res *res);
+void health_ready(struct http_req *req, struct http_res *res);
+void news_list(struct http_req *req, struct http_res *res);
+void news_item(struct http_req *req, struct http_res *res);
+void publications_list(struct http_req *req, struct http_res *res);
+void publications_item(struct http_req *req, struct http_res *res);
+void helplines_list(struct http_req *req, struct http_res *res);
+void helplines_item(struct http_req *req, struct http_res *res);
+void support_rates_list(struct http_req *req, struct http_res *res);
+void support_rates_item(struct http_req *req, struct http_res *res);
+void resources_list(struct http_req *req, struct http_res *res);
+void resources_item(struct http_req *req, struct http_res *res);
+void search_list(struct http_req *req, struct http_res *res);
+
+/* Fills res with the problem for a failed domain call, with a standard detail. */
+void routes_fail(const struct http_req *req, struct http_res *res, enum iasc_result r);
+
+/* Runs a listing and answers with the page, a Link rel="next" header when there is more. */
+void routes_page(struct http_req *req, struct http_res *res, struct listing *l, const char *cursor);
+
+/* Answers one item (route capture 0 is its key); the request may carry no parameters. */
+void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt);
+
+/* Sync mode, shared by every collection: when updated_since is given, the only other
+ * parameters allowed are limit, cursor and include_deleted (index i_deleted in specs); any
+ * other given parameter is a 400. Returns false with res filled on error; *sync tells
+ * whether sync mode was chosen (then l is set up with stmt and kind). */
+bool routes_sync_mode(const struct http_req *req, struct http_res *res,
+                      const struct param_spec *specs, const char **vals, size_t i_since,
+                      size_t i_deleted, enum stmt_id stmt, const char *kind, struct listing *l,
+                      bool *sync);
+
+/* Ensures the database is migrated and the cursor key is loaded (retried after a
+ * database outage at start). False with a 503 in res when it is not. */
+bool routes_db_ready(const struct http_req *req, struct http_res *res);
+
+#endif

@@ -1,0 +1,12 @@
+/* server.h: the HTTP server's life cycle. */
+#ifndef IASC_SERVER_H
+#define IASC_SERVER_H
+
+#include "iasc/config.h"
+
+/* Starts listening (the config must outlive the server). Returns 0, or -1 after logging. */
+int server_start(const struct iasc_config *cfg);
+/* Stops accepting, waits for workers, frees the instance. */
+void server_stop(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* statements.h: the names of every prepared statement (their SQL is in src/db/statements.c). */
+#ifndef IASC_STATEMENTS_H
+#define IASC_STATEMENTS_H
+
+enum stmt_id {
+  STMT_PING,
+  STMT_NEWS_LIST,
+  STMT_NEWS_LIST_RANKED,
+  STMT_NEWS_SYNC,
+  STMT_NEWS_GET,
+  STMT_PUBLICATIONS_LIST,
+  STMT_PUBLICATIONS_LIST_RANKED,
+  STMT_PUBLICATIONS_SYNC,
+  STMT_PUBLICATIONS_GET,
+  STMT_HELPLINES_LIST,
+  STMT_HELPLINES_SYNC,
+  STMT_HELPLINES_GET,
+  STMT_SUPPORT_RATES_LIST,
+  STMT_SUPPORT_RATES_SYNC,
+  STMT_SUPPORT_RATES_GET,
+  STMT_RESOURCES_LIST,
+  STMT_RESOURCES_LIST_RANKED,
+  STMT_RESOURCES_SYNC,
+  STMT_RESOURCES_GET,
+  STMT_SEARCH,
+  STMT_COUNT
+};
+
+struct statement {
+  const char *name;
+  const char *sql;
+  int nparams;
+};
+
+extern const struct statement STATEMENTS[STMT_COUNT];
+
+#endif

@@ -1,0 +1,141 @@
+/* config.c: defaults, then environment variables, then command-line flags. */
+#include "iasc/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iasc/db.h"
+
+enum opt_kind { OPT_STR, OPT_UINT, OPT_SIZE };
+
+struct option_def {
+  const char *flag;
+  const char *env;
+  enum opt_kind kind;
+  size_t offset;
+  unsigned long long min, max;
+  const char *help;
+};
+
+#define OFF(f) offsetof(struct iasc_config, f)
+
+static const struct option_def OPTIONS[] = {
+    {"--database-url", "DATABASE_URL", OPT_STR, OFF(database_url), 0, 0,
+     "PostgreSQL connection URI or conninfo (default: the local cluster in <checkout>/.data)"},
+    {"--port", "PORT", OPT_UINT, OFF(port), 1, 65535, "TCP port to listen on (default 8080)"},
+    {"--bind", "BIND", OPT_STR, OFF(bind), 0, 0, "IPv4 address to listen on (default 127.0.0.1)"},
+    {"--workers", "IASC_WORKERS", OPT_UINT, OFF(workers), 1, 256,
+     "HTTP worker threads (epoll pool); one PostgreSQL connection each (default 8)"},
+    {"--max-connections", "IASC_MAX_CONNECTIONS", OPT_UINT, OFF(max_connections), 1, 100000,
+     "concurrent client connections (default 1024)"},
+    {"--connection-timeout", "IASC_CONNECTION_TIMEOUT", OPT_UINT, OFF(connection_timeout), 1, 3600,
+     "seconds an idle client connection is kept (default 30)"},
+    {"--max-body-bytes", "IASC_MAX_BODY_BYTES", OPT_SIZE, OFF(max_body_bytes), 1,
+     64ull * 1024 * 1024, "largest request body accepted; larger gets 413 (default 1048576)"},
+    {"--statement-timeout-ms", "IASC_STATEMENT_TIMEOUT_MS", OPT_UINT, OFF(statement_timeout_ms), 1,
+     600000, "PostgreSQL statement_timeout for every query (default 5000)"},
+    {"--log-level", "IASC_LOG_LEVEL", OPT_STR, OFF(log_level), 0, 0,
+     "error | warning | info | debug (default info)"},
+    {"--public-base-url", "IASC_PUBLIC_BASE_URL", OPT_STR, OFF(public_base_url), 0, 0,
+     "absolute base for item URLs, e.g. https://api.example.org (default: from Host)"},
+};
+#define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+void config_usage(FILE *out) {
+  fprintf(out, "usage: iasc-api COMMAND [--flag value ...]\n\n"
+               "commands:\n"
+               "  serve     migrate the database, then serve the API over HTTP\n"
+               "  migrate   apply pending database migrations (each once, in order)\n"
+               "  seed      load the starter content (idempotent)\n"
+               "  help      this text\n\n"
+               "settings (environment variable, or the flag, which wins):\n");
+  for (size_t i = 0; i < NOPTIONS; i++)
+    fprintf(out, "  %-22s %-26s %s\n", OPTIONS[i].flag, OPTIONS[i].env, OPTIONS[i].help);
+  fprintf(out, "\nLogs go to standard error. No log line holds a client address or the query\n"
+               "string of a /v1/helplines request.\n");
+}
+
+static int set_option(struct iasc_config *cfg, const struct option_def *o, const char *value,
+                      const char *source) {
+  char *base = (char *)cfg + o->offset;
+  if (o->kind == OPT_STR) {
+    char **slot = (char **)(void *)base;
+    free(*slot);
+    *slot = strdup(value);
+    return *slot ? 0 : -1;
+  }
+  errno = 0;
+  char *end = NULL;
+  unsigned long long v = strtoull(value, &end, 10);
+  if (value[0] < '0' || value[0] > '9' || errno != 0 || *end != '\0' || v < o->min || v > o->max) {
+    fprintf(stderr, "iasc-api: %s %s: expected a whole number from %llu to %llu, got \"%s\"\n",
+            source, o->flag, o->min, o->max, value);
+    return -1;
+  }
+  if (o->kind == OPT_UINT)
+    *(unsigned *)(void *)base = (unsigned)v;
+  else
+    *(size_t *)(void *)base = (size_t)v;
+  return 0;
+}
+
+int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->port = 8080;
+  cfg->bind = strdup("127.0.0.1");
+  cfg->workers = 8;
+  cfg->max_connections = 1024;
+  cfg->connection_timeout = 30;
+  cfg->max_body_bytes = 1024 * 1024;
+  cfg->statement_timeout_ms = 5000;
+  cfg->log_level = strdup("info");
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const char *v = getenv(OPTIONS[i].env);
+    if (v != NULL && *v != '\0' && set_option(cfg, &OPTIONS[i], v, OPTIONS[i].env) != 0)
+      return -1;
+  }
+  for (int a = first; a < argc; a++) {
+    const char *arg = argv[a];
+    const char *eq = strchr(arg, '=');
+    size_t flen = eq ? (size_t)(eq - arg) : strlen(arg);
+    const struct option_def *o = NULL;
+    for (size_t i = 0; i < NOPTIONS; i++)
+      if (strlen(OPTIONS[i].flag) == flen && strncmp(OPTIONS[i].flag, arg, flen) == 0)
+        o = &OPTIONS[i];
+    if (o == NULL) {
+      fprintf(stderr, "iasc-api: unknown option \"%s\" (see iasc-api --help)\n", arg);
+      return -1;
+    }
+    const char *value = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+    if (value == NULL) {
+      fprintf(stderr, "iasc-api: %s needs a value\n", o->flag);
+      return -1;
+    }
+    if (set_option(cfg, o, value, "flag") != 0)
+      return -1;
+  }
+  if (cfg->database_url == NULL)
+    cfg->database_url = db_default_conninfo();
+  if (cfg->public_base_url != NULL) {
+    size_t n = strlen(cfg->public_base_url);
+    while (n > 0 && cfg->public_base_url[n - 1] == '/')
+      cfg->public_base_url[--n] = '\0';
+    if (strncmp(cfg->public_base_url, "http://", 7) != 0 &&
+        strncmp(cfg->public_base_url, "https://", 8) != 0) {
+      fprintf(stderr, "iasc-api: IASC_PUBLIC_BASE_URL must start with http:// or https://\n");
+      return -1;
+    }
+  }
+  return cfg->database_url ? 0 : -1;
+}
+
+void config_free(struct iasc_config *cfg) {
+  free(cfg->database_url);
+  free(cfg->bind);
+  free(cfg->log_level);
+  free(cfg->public_base_url);
+  memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,196 @@
+/* statements.c: every SQL statement the server runs, named, in one table.
+ * Parameters are always passed as parameters. List statements share one layout:
+ * $1 base URL, $2 row limit (page size + 1), $3.. cursor keys, then the filters.
+ * Each returns the item JSON first, then its cursor keys as text. */
+#include "iasc/statements.h"
+
+/* What the public may see of a row aliased t. */
+#define VISIBLE                                                                                    \
+  " t.deleted_at IS NULL AND t.status = 'published'"                                               \
+  " AND (t.published_at IS NULL OR t.published_at <= now()) "
+
+#define ORDER_KEY " coalesce(t.published_at, '-infinity') "
+
+/* Newest-first keyset over ORDER_KEY, id with the cursor in $3, $4. */
+#define NEWEST_FIRST_PAGE(idtype)                                                                  \
+  " AND ($3::timestamptz IS NULL OR (" ORDER_KEY ", t.id) < ($3::timestamptz, $4::" idtype ")) "   \
+  " ORDER BY " ORDER_KEY " DESC, t.id DESC LIMIT $2::int"
+
+/* Ranked keyset with the cursor (rank, id) in $3, $4 and the tsquery as q. */
+#define RANKED_PAGE                                                                                \
+  " AND ($3::real IS NULL OR (ts_rank(t.search, q.q), t.id) < ($3::real, $4::uuid)) "              \
+  " ORDER BY ts_rank(t.search, q.q) DESC, t.id DESC LIMIT $2::int"
+
+/* The sync stream: $3, $4 cursor (updated_at, id), $5 updated_since, $6 include_deleted. */
+#define SYNC(table, json, idtype)                                                                  \
+  "SELECT CASE WHEN t.deleted_at IS NULL THEN " json                                               \
+  " ELSE iasc_tombstone_json(t.id::text, t.slug, t.updated_at) END::text,"                         \
+  " t.updated_at::text, t.id::text FROM " table " t"                                               \
+  " WHERE t.updated_at >= $5::timestamptz"                                                         \
+  " AND ((" VISIBLE ") OR ($6::boolean AND t.deleted_at IS NOT NULL))"                             \
+  " AND ($3::timestamptz IS NULL OR (t.updated_at, t.id) > ($3::timestamptz, $4::" idtype "))"     \
+  " ORDER BY t.updated_at, t.id LIMIT $2::int"
+
+#define LONDON_TODAY " iasc_london_date(now()) "
+
+const struct statement STATEMENTS[STMT_COUNT] = {
+    [STMT_PING] = {"ping", "SELECT 1", 0},
+
+    /* $5 tag, $6 from, $7 to */
+    [STMT_NEWS_LIST] = {"news_list",
+                        "SELECT iasc_news_json(t, $1, false)::text," ORDER_KEY "::text, t.id::text"
+                        " FROM news t WHERE" VISIBLE
+                        " AND ($5::text IS NULL OR t.tags @> ARRAY[$5::text])"
+                        " AND ($6::date IS NULL OR t.published_at >= iasc_london_start($6::date))"
+                        " AND ($7::date IS NULL OR t.published_at < iasc_london_start($7::date + "
+                        "1))" NEWEST_FIRST_PAGE("uuid"),
+                        7},
+    /* $5 q, $6 tag, $7 from, $8 to */
+    [STMT_NEWS_LIST_RANKED] =
+        {"news_list_ranked",
+         "SELECT iasc_news_json(t, $1, false)::text,"
+         " ts_rank(t.search, q.q)::text, t.id::text"
+         " FROM news t, websearch_to_tsquery('english', $5::text) AS q(q)"
+         " WHERE" VISIBLE " AND t.search @@ q.q"
+         " AND ($6::text IS NULL OR t.tags @> ARRAY[$6::text])"
+         " AND ($7::date IS NULL OR t.published_at >= iasc_london_start($7::date))"
+         " AND ($8::date IS NULL OR t.published_at < iasc_london_start($8::date + 1))" RANKED_PAGE,
+         8},
+    [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
+    [STMT_NEWS_GET] = {"news_get",
+                       "SELECT iasc_news_json(t, $1, true)::text FROM news t"
+                       " WHERE t.slug = $2::text AND" VISIBLE,
+                       2},
+
+/* $5 type, $6 tag, $7 year */
+#define PUBLICATION_FILTERS(type, tag, year)                                                       \
+  " AND (" type "::text IS NULL OR t.type = " type "::text)"                                       \
+  " AND (" tag "::text IS NULL OR t.tags @> ARRAY[" tag "::text])"                                 \
+  " AND (" year "::int IS NULL OR " year "::int = CASE WHEN t.published_at IS NOT NULL"            \
+  " THEN extract(year FROM t.published_at AT TIME ZONE 'Europe/London')::int"                      \
+  " ELSE substr(t.published_approx, 1, 4)::int END)"
+    [STMT_PUBLICATIONS_LIST] = {"publications_list",
+                                "SELECT iasc_publication_json(t, $1)::text," ORDER_KEY
+                                "::text, t.id::text FROM publications t WHERE" VISIBLE
+                                    PUBLICATION_FILTERS("$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
+                                7},
+    /* $5 q, $6 type, $7 tag, $8 year */
+    [STMT_PUBLICATIONS_LIST_RANKED] = {"publications_list_ranked",
+                                       "SELECT iasc_publication_json(t, $1)::text,"
+                                       " ts_rank(t.search, q.q)::text, t.id::text"
+                                       " FROM publications t,"
+                                       " websearch_to_tsquery('english', $5::text) AS q(q)"
+                                       " WHERE" VISIBLE " AND t.search @@ q.q" PUBLICATION_FILTERS(
+                                           "$6", "$7", "$8") RANKED_PAGE,
+                                       8},
+    [STMT_PUBLICATIONS_SYNC] = {"publications_sync",
+                                SYNC("publications", "iasc_publication_json(t, $1)", "uuid"), 6},
+    [STMT_PUBLICATIONS_GET] = {"publications_get",
+                               "SELECT iasc_publication_json(t, $1)::text FROM publications t"
+                               " WHERE t.slug = $2::text AND" VISIBLE,
+                               2},
+
+    /* $3, $4 cursor (position, id); $5 jurisdiction, $6 urgency. Only lines valid today. */
+    [STMT_HELPLINES_LIST] = {"helplines_list",
+                             "SELECT iasc_helpline_json(t, $1)::text, t.position::text, t.id::text"
+                             " FROM helplines t WHERE" VISIBLE
+                             " AND (t.valid_from IS NULL OR t.valid_from <=" LONDON_TODAY ")"
+                             " AND (t.valid_to IS NULL OR t.valid_to >=" LONDON_TODAY ")"
+                             " AND ($5::text IS NULL OR $5::text = ANY(t.jurisdictions)"
+                             " OR 'United Kingdom' = ANY(t.jurisdictions))"
+                             " AND ($6::text IS NULL OR t.urgency = $6::text)"
+                             " AND ($3::int IS NULL OR (t.position, t.id) > ($3::int, $4::uuid))"
+                             " ORDER BY t.position, t.id LIMIT $2::int",
+                             6},
+    [STMT_HELPLINES_SYNC] = {"helplines_sync",
+                             SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"), 6},
+    [STMT_HELPLINES_GET] = {"helplines_get",
+                            "SELECT iasc_helpline_json(t, $1)::text FROM helplines t"
+                            " WHERE t.slug = $2::text AND" VISIBLE,
+                            2},
+
+    /* $3..$6 cursor (jurisdiction, category, effective_from, id); $7 jurisdiction,
+     * $8 category, $9 on (date; NULL: today in London), $10 history. */
+    [STMT_SUPPORT_RATES_LIST] = {"support_rates_list",
+                                 "SELECT iasc_support_rate_json(t, $1)::text, t.jurisdiction,"
+                                 " t.category, coalesce(t.effective_from, '-infinity')::text, t.id"
+                                 " FROM support_rates t WHERE" VISIBLE
+                                 " AND ($7::text IS NULL OR t.jurisdiction = $7::text)"
+                                 " AND ($8::text IS NULL OR t.category = $8::text)"
+                                 " AND ($10::boolean OR ((t.effective_from IS NULL"
+                                 " OR t.effective_from <= coalesce($9::date," LONDON_TODAY "))"
+                                 " AND coalesce(iasc_support_rate_in_force_to(t.id), 'infinity')"
+                                 " >= coalesce($9::date," LONDON_TODAY ")))"
+                                 " AND ($3::text IS NULL OR (t.jurisdiction, t.category,"
+                                 " coalesce(t.effective_from, '-infinity'), t.id)"
+                                 " > ($3::text, $4::text, $5::date, $6::text))"
+                                 " ORDER BY t.jurisdiction, t.category,"
+                                 " coalesce(t.effective_from, '-infinity'), t.id LIMIT $2::int",
+                                 10},
+    [STMT_SUPPORT_RATES_SYNC] = {"support_rates_sync",
+                                 SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"), 6},
+    [STMT_SUPPORT_RATES_GET] = {"support_rates_get",
+                                "SELECT iasc_support_rate_json(t, $1)::text FROM support_rates t"
+                                " WHERE t.id = $2::text AND" VISIBLE,
+                                2},
+
+/* $5 collection, $6 type, $7 tag */
+#define RESOURCE_FILTERS(collection, type, tag)                                                    \
+  " AND (" collection "::text IS NULL OR t.collection = " collection "::text)"                     \
+  " AND (" type "::text IS NULL OR t.type = " type "::text)"                                       \
+  " AND (" tag "::text IS NULL OR t.tags @> ARRAY[" tag "::text])"
+    [STMT_RESOURCES_LIST] = {"resources_list",
+                             "SELECT iasc_resource_json(t, $1)::text," ORDER_KEY
+                             "::text, t.id::text FROM resources t WHERE" VISIBLE RESOURCE_FILTERS(
+                                 "$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
+                             7},
+    /* $5 q, $6 collection, $7 type, $8 tag */
+    [STMT_RESOURCES_LIST_RANKED] = {"resources_list_ranked",
+                                    "SELECT iasc_resource_json(t, $1)::text,"
+                                    " ts_rank(t.search, q.q)::text, t.id::text"
+                                    " FROM resources t,"
+                                    " websearch_to_tsquery('english', $5::text) AS q(q)"
+                                    " WHERE" VISIBLE " AND t.search @@ q.q" RESOURCE_FILTERS(
+                                        "$6", "$7", "$8") RANKED_PAGE,
+                                    8},
+    [STMT_RESOURCES_SYNC] = {"resources_sync",
+                             SYNC("resources", "iasc_resource_json(t, $1)", "uuid"), 6},
+    [STMT_RESOURCES_GET] = {"resources_get",
+                            "SELECT iasc_resource_json(t, $1)::text FROM resources t"
+                            " WHERE t.slug = $2::text AND" VISIBLE,
+                            2},
+
+    /* $3..$5 cursor (rank, type, id); $6 q; $7 types (text[]). Ranked, then type, id. */
+    [STMT_SEARCH] = {"search",
+                     "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"
+                     " hits AS ("
+                     " SELECT 'news'::text AS type, t.id, ts_rank(t.search, q.q) AS rank"
+                     " FROM news t, q WHERE 'news' = ANY($7::text[]) AND" VISIBLE
+                     " AND t.search @@ q.q"
+                     " UNION ALL SELECT 'publications', t.id, ts_rank(t.search, q.q)"
+                     " FROM publications t, q WHERE 'publications' = ANY($7::text[]) AND" VISIBLE
+                     " AND t.search @@ q.q"
+                     " UNION ALL SELECT 'resources', t.id, ts_rank(t.search, q.q)"
+                     " FROM resources t, q WHERE 'resources' = ANY($7::text[]) AND" VISIBLE
+                     " AND t.search @@ q.q),"
+                     " page AS (SELECT * FROM hits WHERE $3::real IS NULL OR hits.rank < $3::real"
+                     " OR (hits.rank = $3::real AND (hits.type, hits.id) > ($4::text, $5::uuid))"
+                     " ORDER BY hits.rank DESC, hits.type, hits.id LIMIT $2::int)"
+                     " SELECT json_build_object('type', p.type, 'id', p.id, 'slug', x.slug,"
+                     " 'title', x.title, 'summary', x.summary,"
+                     " 'url', $1::text || '/v1/' || p.type || '/' || x.slug,"
+                     " 'snippet', iasc_snippet(x.doc, q.q),"
+                     " 'published_at', iasc_ts_s(x.published_at), 'rank', p.rank)::text,"
+                     " p.rank::text, p.type, p.id::text"
+                     " FROM page p CROSS JOIN q CROSS JOIN LATERAL ("
+                     " SELECT t.slug, t.title, t.summary, t.published_at,"
+                     " concat_ws(' ', t.summary, t.body_markdown) AS doc"
+                     " FROM news t WHERE p.type = 'news' AND t.id = p.id"
+                     " UNION ALL SELECT t.slug, t.title, t.summary, t.published_at, t.summary"
+                     " FROM publications t WHERE p.type = 'publications' AND t.id = p.id"
+                     " UNION ALL SELECT t.slug, t.title, t.summary, t.published_at,"
+                     " concat_ws(' ', t.summary, t.organisation, t.role)"
+                     " FROM resources t WHERE p.type = 'resources' AND t.id = p.id) x"
+                     " ORDER BY p.rank DESC, p.type, p.id",
+                     7},
+};

@@ -1,0 +1,318 @@
+/* query.c: query strings, percent-decoded and validated strictly: a parameter the endpoint
+ * doesn't know, a repeated one, an empty one, or a malformed value is a 400 naming it. */
+#include "iasc/query.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUE_BYTES 1024
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes s[0..n) ('+' is a space) into a malloc'd string; NULL on a bad escape or NUL. */
+static char *pct_decode(const char *s, size_t n) {
+  char *out = malloc(n + 1);
+  if (out == NULL)
+    return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '%') {
+      int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+      int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+        free(out);
+        return NULL;
+      }
+      out[o++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else {
+      out[o++] = s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+bool query_valid_utf8(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f)
+        return false; /* control characters have no place in a query value */
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n)
+      return false;
+    for (size_t k = 1; k < len; k++) {
+      if ((p[i + k] & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+enum iasc_result query_parse(struct http_req *req, const char *raw, const char **field,
+                             const char **message) {
+  *field = NULL;
+  *message = NULL;
+  if (raw == NULL || *raw == '\0')
+    return IASC_OK;
+  const char *p = raw;
+  while (*p) {
+    const char *amp = strchr(p, '&');
+    size_t seglen = amp ? (size_t)(amp - p) : strlen(p);
+    if (seglen > 0) {
+      const char *eq = memchr(p, '=', seglen);
+      size_t nlen = eq ? (size_t)(eq - p) : seglen;
+      char *name = pct_decode(p, nlen);
+      char *value = eq ? pct_decode(eq + 1, seglen - nlen - 1) : strdup("");
+      if (name == NULL || value == NULL || !query_valid_utf8(name, strlen(name)) ||
+          !query_valid_utf8(value, strlen(value)) || strlen(name) > 64 ||
+          strlen(value) > MAX_VALUE_BYTES) {
+        bool long_value = value != NULL && strlen(value) > MAX_VALUE_BYTES;
+        free(name);
+        free(value);
+        *field = "query";
+        *message = long_value ? "a query value is longer than 1024 bytes"
+                              : "the query string is not valid percent-encoded UTF-8";
+        return IASC_INVALID_PARAMETER;
+      }
+      if (req->nquery == HTTP_MAX_QUERY_PARAMS) {
+        free(name);
+        free(value);
+        *field = "query";
+        *message = "too many query parameters";
+        return IASC_INVALID_PARAMETER;
+      }
+      req->query[req->nquery].name = name;
+      req->query[req->nquery].value = value;
+      req->nquery++;
+    }
+    p += seglen;
+    if (*p == '&')
+      p++;
+  }
+  return IASC_OK;
+}
+
+static bool all_digits(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return n > 0;
+}
+
+static int num(const char *s, size_t n) {
+  int v = 0;
+  for (size_t i = 0; i < n; i++)
+    v = v * 10 + (s[i] - '0');
+  return v;
+}
+
+static bool valid_ymd(int y, int m, int d) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || m < 1 || m > 12 || d < 1)
+    return false;
+  int max = days[m - 1];
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+    max = 29;
+  return d <= max;
+}
+
+bool query_valid_date(const char *s) {
+  return strlen(s) == 10 && all_digits(s, 4) && s[4] == '-' && all_digits(s + 5, 2) &&
+         s[7] == '-' && all_digits(s + 8, 2) && valid_ymd(num(s, 4), num(s + 5, 2), num(s + 8, 2));
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM) */
+bool query_valid_timestamp(const char *s) {
+  size_t n = strlen(s);
+  if (n < 20 || n > 40)
+    return false;
+  char date[11];
+  memcpy(date, s, 10);
+  date[10] = '\0';
+  if (!query_valid_date(date) || (s[10] != 'T' && s[10] != 't'))
+    return false;
+  const char *t = s + 11;
+  if (!all_digits(t, 2) || t[2] != ':' || !all_digits(t + 3, 2) || t[5] != ':' ||
+      !all_digits(t + 6, 2) || num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 59)
+    return false;
+  const char *z = t + 8;
+  if (*z == '.') {
+    size_t f = 0;
+    while (z[1 + f] >= '0' && z[1 + f] <= '9')
+      f++;
+    if (f == 0 || f > 6)
+      return false;
+    z += 1 + f;
+  }
+  if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
+    return true;
+  return (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 2) && z[3] == ':' &&
+         all_digits(z + 4, 2) && z[6] == '\0' && num(z + 1, 2) <= 23 && num(z + 4, 2) <= 59;
+}
+
+bool query_valid_limit(const char *s, int *out) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 3 || !all_digits(s, n))
+    return false;
+  int v = num(s, n);
+  if (v < 1 || v > 100)
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool in_list(const char *v, size_t n, const char *const *values) {
+  for (size_t i = 0; values && values[i]; i++)
+    if (strlen(values[i]) == n && strncmp(values[i], v, n) == 0)
+      return true;
+  return false;
+}
+
+/* Checks one value; returns NULL when valid, otherwise what is wrong. */
+static const char *check_value(const struct param_spec *spec, const char *v) {
+  int limit;
+  size_t n = strlen(v);
+  switch (spec->type) {
+  case PARAM_LIMIT:
+    return query_valid_limit(v, &limit) ? NULL : "must be a whole number from 1 to 100";
+  case PARAM_CURSOR:
+    return n <= 2048 ? NULL : "is not a cursor this server issued";
+  case PARAM_TEXT: {
+    size_t b = 0, e = n;
+    while (b < e && isspace((unsigned char)v[b]))
+      b++;
+    while (e > b && isspace((unsigned char)v[e - 1]))
+      e--;
+    return e > b && e - b <= 200 ? NULL : "must be 1 to 200 characters";
+  }
+  case PARAM_TOKEN:
+    if (n > 100)
+      return "must be at most 100 characters";
+    for (size_t i = 0; i < n; i++)
+      if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_' && v[i] != ' ')
+        return "may hold only letters, digits, spaces, '-' and '_'";
+    return NULL;
+  case PARAM_DATE:
+    return query_valid_date(v) ? NULL : "must be a calendar date YYYY-MM-DD";
+  case PARAM_TIMESTAMP:
+    return query_valid_timestamp(v) ? NULL
+                                    : "must be an RFC 3339 date-time, e.g. 2024-01-31T09:00:00Z";
+  case PARAM_BOOL:
+    return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? NULL : "must be true or false";
+  case PARAM_YEAR:
+    return n == 4 && all_digits(v, 4) && num(v, 4) >= 1000 ? NULL : "must be a year YYYY";
+  case PARAM_ENUM:
+    return in_list(v, n, spec->values) ? NULL : "is not one of the allowed values";
+  case PARAM_ENUM_LIST: {
+    const char *p = v;
+    for (;;) {
+      const char *comma = strchr(p, ',');
+      size_t len = comma ? (size_t)(comma - p) : strlen(p);
+      if (!in_list(p, len, spec->values))
+        return "must be a comma-separated list of allowed values";
+      if (comma == NULL)
+        return NULL;
+      p = comma + 1;
+    }
+  }
+  }
+  return "is not valid";
+}
+
+static void allowed_values(char *out, size_t size, const char *const *values) {
+  size_t o = 0;
+  out[0] = '\0';
+  for (size_t i = 0; values && values[i] && o + 1 < size; i++) {
+    int w = snprintf(out + o, size - o, "%s%s", i ? ", " : "", values[i]);
+    if (w < 0)
+      break;
+    o += (size_t)w;
+  }
+}
+
+bool query_bind(const struct http_req *req, struct http_res *res, const struct param_spec *specs,
+                const char **vals) {
+  size_t nspecs = 0;
+  while (specs[nspecs].name)
+    vals[nspecs++] = NULL;
+  for (size_t q = 0; q < req->nquery; q++) {
+    const char *name = req->query[q].name;
+    const char *value = req->query[q].value;
+    size_t i;
+    for (i = 0; i < nspecs; i++)
+      if (strcmp(specs[i].name, name) == 0)
+        break;
+    if (i == nspecs) {
+      char known[512];
+      size_t o = 0;
+      known[0] = '\0';
+      for (size_t k = 0; k < nspecs && o + 1 < sizeof known; k++) {
+        int w = snprintf(known + o, sizeof known - o, "%s%s", k ? ", " : "", specs[k].name);
+        if (w < 0)
+          break;
+        o += (size_t)w;
+      }
+      http_problem(req, res, IASC_INVALID_PARAMETER, name,
+                   "Unknown query parameter \"%s\"; this endpoint takes: %s.", name, known);
+      return false;
+    }
+    if (vals[i] != NULL) {
+      http_problem(req, res, IASC_INVALID_PARAMETER, name,
+                   "The query parameter \"%s\" is given more than once.", name);
+      return false;
+    }
+    if (*value == '\0') {
+      http_problem(req, res, IASC_INVALID_PARAMETER, name, "The query parameter \"%s\" is empty.",
+                   name);
+      return false;
+    }
+    const char *why = check_value(&specs[i], value);
+    if (why != NULL) {
+      if (specs[i].type == PARAM_ENUM || specs[i].type == PARAM_ENUM_LIST) {
+        char allowed[512];
+        allowed_values(allowed, sizeof allowed, specs[i].values);
+        http_problem(req, res, IASC_INVALID_PARAMETER, name, "The query parameter \"%s\" %s: %s.",
+                     name, why, allowed);
+      } else {
+        http_problem(req, res, IASC_INVALID_PARAMETER, name, "The query parameter \"%s\" %s.", name,
+                     why);
+      }
+      return false;
+    }
+    vals[i] = value;
+  }
+  return true;
+}

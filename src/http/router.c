@@ -1,0 +1,78 @@
+/* router.c: matches a method and path against the declared route table. */
+#include "iasc/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Matches pattern against path (copied into scratch); fills captures. */
+static bool match_path(const char *pattern, const char *path, char *scratch, const char **captures,
+                       size_t *ncaptures) {
+  size_t ncap = 0;
+  const char *p = pattern;
+  const char *s = path;
+  char *w = scratch;
+  while (*p && *s) {
+    if (*p == '{') {
+      const char *close = strchr(p, '}');
+      const char *end = strchr(s, '/');
+      size_t len = end ? (size_t)(end - s) : strlen(s);
+      if (close == NULL || len == 0 || ncap == HTTP_MAX_ROUTE_PARAMS)
+        return false;
+      memcpy(w, s, len);
+      w[len] = '\0';
+      captures[ncap++] = w;
+      w += len + 1;
+      p = close + 1;
+      s += len;
+    } else {
+      if (*p != *s)
+        return false;
+      p++;
+      s++;
+    }
+  }
+  if (*p || *s)
+    return false;
+  *ncaptures = ncap;
+  return true;
+}
+
+static void allow_add(char *allow, size_t size, const char *method) {
+  if (strstr(allow, method) != NULL)
+    return;
+  size_t n = strlen(allow);
+  snprintf(allow + n, size - n, "%s%s", n ? ", " : "", method);
+}
+
+enum router_outcome router_match(const struct route *table, size_t n, const char *method,
+                                 const char *path, char *scratch, const char **captures,
+                                 size_t *ncaptures, const struct route **route, char *allow,
+                                 size_t allow_size) {
+  bool path_found = false;
+  const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+  allow[0] = '\0';
+  *route = NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *caps[HTTP_MAX_ROUTE_PARAMS];
+    size_t ncaps = 0;
+    if (!match_path(table[i].pattern, path, scratch, caps, &ncaps))
+      continue;
+    path_found = true;
+    allow_add(allow, allow_size, table[i].method);
+    if (strcmp(table[i].method, "GET") == 0)
+      allow_add(allow, allow_size, "HEAD");
+    if (*route == NULL && strcmp(table[i].method, want) == 0) {
+      *route = &table[i];
+      memcpy(captures, caps, sizeof caps[0] * ncaps);
+      *ncaptures = ncaps;
+    }
+  }
+  if (!path_found)
+    return ROUTER_NOT_FOUND;
+  allow_add(allow, allow_size, "OPTIONS");
+  if (*route == NULL)
+    return ROUTER_NO_METHOD;
+  /* Captures of the winning route must live in scratch: match it again last. */
+  match_path((*route)->pattern, path, scratch, captures, ncaptures);
+  return ROUTER_MATCH;
+}

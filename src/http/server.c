@@ -1,0 +1,311 @@
+/* server.c: starts Ulfius on an epoll worker pool with explicit limits, and is the one
+ * path every request and response takes: request id, path and query decoding, content
+ * negotiation, routing (404/405/OPTIONS/HEAD), the handler, then headers and the log line. */
+#include "iasc/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+#include <ulfius.h>
+
+#include "iasc/log.h"
+#include "iasc/query.h"
+#include "iasc/router.h"
+
+static struct _u_instance instance;
+static struct sockaddr_in bind_addr;
+
+const char *http_req_header(const struct http_req *req, const char *name) {
+  const struct _u_request *r = req->raw;
+  return r ? u_map_get_case(r->map_header, name) : NULL;
+}
+
+static bool sane_request_id(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > HTTP_REQUEST_ID_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == ':'))
+      return false;
+  }
+  return true;
+}
+
+static void new_request_id(char *out) {
+  unsigned char rnd[12];
+  static const char hex[] = "0123456789abcdef";
+  if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) != 0)
+    memset(rnd, 0, sizeof rnd);
+  for (size_t i = 0; i < sizeof rnd; i++) {
+    out[2 * i] = hex[rnd[i] >> 4];
+    out[2 * i + 1] = hex[rnd[i] & 15];
+  }
+  out[2 * sizeof rnd] = '\0';
+}
+
+static bool sane_host(const char *h) {
+  size_t n = h ? strlen(h) : 0;
+  if (n == 0 || n > 255)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = h[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.' || c == ':' || c == '[' || c == ']'))
+      return false;
+  }
+  return true;
+}
+
+static char *make_base_url(const struct iasc_config *cfg, const char *host) {
+  char buf[320];
+  if (cfg->public_base_url != NULL)
+    return strdup(cfg->public_base_url);
+  if (sane_host(host))
+    snprintf(buf, sizeof buf, "http://%s", host);
+  else
+    snprintf(buf, sizeof buf, "http://%s:%u", cfg->bind, cfg->port);
+  return strdup(buf);
+}
+
+/* Decodes a percent-encoded path; NULL when it holds a NUL, a bad escape or bad UTF-8. */
+static char *decode_path(const char *raw, size_t n) {
+  char *out = malloc(n + 1);
+  if (out == NULL)
+    return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (raw[i] == '%') {
+      char hex[3] = {0};
+      if (i + 2 >= n) {
+        free(out);
+        return NULL;
+      }
+      hex[0] = raw[i + 1];
+      hex[1] = raw[i + 2];
+      char *end;
+      long v = strtol(hex, &end, 16);
+      if (*end != '\0' || v <= 0 || hex[0] == '-' || hex[0] == '+' || hex[0] == ' ') {
+        free(out);
+        return NULL;
+      }
+      out[o++] = (char)v;
+      i += 2;
+    } else {
+      out[o++] = raw[i];
+    }
+  }
+  out[o] = '\0';
+  if (!query_valid_utf8(out, o)) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* True when the Accept header admits JSON (absent means anything). */
+static bool accepts_json(const char *accept) {
+  if (accept == NULL || *accept == '\0')
+    return true;
+  const char *p = accept;
+  while (*p) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *semi = memchr(p, ';', len);
+    size_t tlen = semi ? (size_t)(semi - p) : len;
+    while (tlen > 0 && p[tlen - 1] == ' ')
+      tlen--;
+    bool type_ok = (tlen == 3 && strncmp(p, "*/*", 3) == 0) ||
+                   (tlen == 13 && strncasecmp(p, "application/*", 13) == 0) ||
+                   (tlen == 16 && strncasecmp(p, "application/json", 16) == 0) ||
+                   (tlen == 24 && strncasecmp(p, "application/problem+json", 24) == 0);
+    bool q_zero = false;
+    if (semi != NULL) {
+      const char *q = strstr(semi, "q=");
+      if (q != NULL && q < p + len) {
+        double qv = strtod(q + 2, NULL);
+        q_zero = qv <= 0.0;
+      }
+    }
+    if (type_ok && !q_zero)
+      return true;
+    p += len;
+  }
+  return false;
+}
+
+static double elapsed_ms(const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Routes the request into res. */
+static void route_request(struct http_req *req, struct http_res *res, const char *raw_query) {
+  const char *field, *message;
+  if (!accepts_json(http_req_header(req, "Accept"))) {
+    http_problem(req, res, IASC_NOT_ACCEPTABLE, NULL, "This API answers in application/json only.");
+    return;
+  }
+  if (req->body_len > req->cfg->max_body_bytes) {
+    http_problem(req, res, IASC_PAYLOAD_TOO_LARGE, NULL,
+                 "The request body is larger than the limit of %zu bytes.",
+                 req->cfg->max_body_bytes);
+    return;
+  }
+  if (query_parse(req, raw_query, &field, &message) != IASC_OK) {
+    http_problem(req, res, IASC_INVALID_PARAMETER, field, "%s.", message);
+    return;
+  }
+  size_t plen = strlen(req->path);
+  char *scratch = malloc(plen + 1 + HTTP_MAX_ROUTE_PARAMS);
+  char allow[128];
+  const struct route *route = NULL;
+  if (scratch == NULL) {
+    http_problem(req, res, IASC_INTERNAL, NULL, "Out of memory.");
+    return;
+  }
+  bool options = strcmp(req->method, "OPTIONS") == 0;
+  enum router_outcome o =
+      router_match(ROUTES, ROUTES_COUNT, options ? "GET" : req->method, req->path, scratch,
+                   req->route_params, &req->nroute_params, &route, allow, sizeof allow);
+  if (o == ROUTER_NOT_FOUND) {
+    http_problem(req, res, IASC_NOT_FOUND, NULL, "There is nothing at %s.", "this path");
+  } else if (options) {
+    res->status = 204;
+    res->cache_control = "no-store";
+    http_res_header(res, "Allow", allow);
+  } else if (o == ROUTER_NO_METHOD) {
+    http_problem(req, res, IASC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s.",
+                 req->method, allow);
+    http_res_header(res, "Allow", allow);
+  } else {
+    route->handler(req, res);
+  }
+  free(scratch);
+}
+
+static int dispatch(const struct _u_request *request, struct _u_response *response,
+                    void *user_data) {
+  const struct iasc_config *cfg = user_data;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  struct http_req req = {0};
+  struct http_res res = {0};
+  req.raw = request;
+  req.cfg = cfg;
+  req.method = request->http_verb ? request->http_verb : "GET";
+  req.head = strcmp(req.method, "HEAD") == 0;
+  req.body = request->binary_body;
+  req.body_len = request->binary_body_length;
+
+  const char *rid = u_map_get_case(request->map_header, "X-Request-Id");
+  if (sane_request_id(rid))
+    snprintf(req.request_id, sizeof req.request_id, "%s", rid);
+  else
+    new_request_id(req.request_id);
+  req.base_url = make_base_url(cfg, u_map_get_case(request->map_header, "Host"));
+
+  const char *url = request->http_url ? request->http_url : "/";
+  const char *qmark = strchr(url, '?');
+  size_t path_len = qmark ? (size_t)(qmark - url) : strlen(url);
+  req.path = decode_path(url, path_len);
+  if (req.path == NULL || req.base_url == NULL) {
+    req.path = req.path ? req.path : strdup("?");
+    http_problem(&req, &res, IASC_BAD_REQUEST, NULL,
+                 "The request path is not valid percent-encoded UTF-8.");
+  } else {
+    route_request(&req, &res, qmark ? qmark + 1 : NULL);
+  }
+
+  /* The one response path. */
+  if (res.status == 0)
+    http_problem(&req, &res, IASC_INTERNAL, NULL, "The handler produced no response.");
+  if (res.body_len > 0)
+    ulfius_set_binary_body_response(response, (unsigned)res.status, res.body, res.body_len);
+  response->status = res.status;
+  if (res.status != 204 && res.content_type != NULL)
+    u_map_put(response->map_header, "Content-Type", res.content_type);
+  const char *cache = res.cache_control;
+  if (cache == NULL)
+    cache = res.status == 200 ? "public, max-age=60" : "no-store";
+  u_map_put(response->map_header, "Cache-Control", cache);
+  u_map_put(response->map_header, "X-Request-Id", req.request_id);
+  u_map_put(response->map_header, "X-Content-Type-Options", "nosniff");
+  u_map_put(response->map_header, "Referrer-Policy", "no-referrer");
+  for (size_t i = 0; i < res.nheaders; i++)
+    u_map_put(response->map_header, res.headers[i].name, res.headers[i].value);
+
+  /* Privacy: never the client address; never the query of a helplines request. */
+  bool hide_query = strncmp(req.path, "/v1/helplines", 13) == 0;
+  LOG_INFO("http", "req=%s %s %s%s%s %d %.2fms", req.request_id, req.method, req.path,
+           qmark && !hide_query ? "?" : "", qmark && !hide_query ? qmark + 1 : "", res.status,
+           elapsed_ms(&t0));
+
+  for (size_t i = 0; i < req.nquery; i++) {
+    free(req.query[i].name);
+    free(req.query[i].value);
+  }
+  for (size_t i = 0; i < res.nheaders; i++) {
+    free(res.headers[i].name);
+    free(res.headers[i].value);
+  }
+  free(res.body);
+  free(req.path);
+  free(req.base_url);
+  return U_CALLBACK_COMPLETE;
+}
+
+int server_start(const struct iasc_config *cfg) {
+  memset(&bind_addr, 0, sizeof bind_addr);
+  bind_addr.sin_family = AF_INET;
+  bind_addr.sin_port = htons((uint16_t)cfg->port);
+  if (inet_pton(AF_INET, cfg->bind, &bind_addr.sin_addr) != 1) {
+    LOG_ERROR("server", "BIND \"%s\" is not an IPv4 address", cfg->bind);
+    return -1;
+  }
+  if (ulfius_init_instance(&instance, cfg->port, &bind_addr, NULL) != U_OK) {
+    LOG_ERROR("server", "cannot initialise the HTTP instance");
+    return -1;
+  }
+  /* One byte over the limit lets us tell "too large" (413) from "exactly the limit";
+   * Ulfius would otherwise truncate silently. */
+  instance.max_post_body_size = cfg->max_body_bytes + 1;
+  instance.check_utf8 = 0;
+  ulfius_set_default_endpoint(&instance, dispatch, (void *)cfg);
+
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->workers, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(64 * 1024), NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
+      {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD, ops) !=
+      U_OK) {
+    LOG_ERROR("server", "cannot listen on %s:%u", cfg->bind, cfg->port);
+    ulfius_clean_instance(&instance);
+    return -1;
+  }
+  LOG_INFO("server", "listening on http://%s:%u with %u workers", cfg->bind, cfg->port,
+           cfg->workers);
+  return 0;
+}
+
+void server_stop(void) {
+  ulfius_stop_framework(&instance);
+  ulfius_clean_instance(&instance);
+}

@@ -1,0 +1,49 @@
+/* publications.c: GET /v1/publications and /v1/publications/{slug}. */
+#include "iasc/routes.h"
+
+enum { P_LIMIT, P_CURSOR, P_TYPE, P_TAG, P_YEAR, P_Q, P_SINCE, P_DELETED };
+
+static const struct param_spec PARAMS[] = {
+    [P_LIMIT] = {"limit", PARAM_LIMIT, NULL},
+    [P_CURSOR] = {"cursor", PARAM_CURSOR, NULL},
+    [P_TYPE] = {"type", PARAM_TOKEN, NULL},
+    [P_TAG] = {"tag", PARAM_TOKEN, NULL},
+    [P_YEAR] = {"year", PARAM_YEAR, NULL},
+    [P_Q] = {"q", PARAM_TEXT, NULL},
+    [P_SINCE] = {"updated_since", PARAM_TIMESTAMP, NULL},
+    [P_DELETED] = {"include_deleted", PARAM_BOOL, NULL},
+    {NULL, PARAM_TEXT, NULL},
+};
+
+void publications_list(struct http_req *req, struct http_res *res) {
+  const char *v[P_DELETED + 1];
+  struct listing l = {.limit = 20};
+  bool sync;
+  if (!query_bind(req, res, PARAMS, v) ||
+      !routes_sync_mode(req, res, PARAMS, v, P_SINCE, P_DELETED, STMT_PUBLICATIONS_SYNC,
+                        "publications:u", &l, &sync))
+    return;
+  if (v[P_LIMIT])
+    query_valid_limit(v[P_LIMIT], &l.limit);
+  if (!sync && v[P_Q]) {
+    l.stmt = STMT_PUBLICATIONS_LIST_RANKED;
+    l.kind = "publications:r";
+    l.nkeys = 2;
+    l.params[4] = v[P_Q];
+    l.params[5] = v[P_TYPE];
+    l.params[6] = v[P_TAG];
+    l.params[7] = v[P_YEAR];
+  } else if (!sync) {
+    l.stmt = STMT_PUBLICATIONS_LIST;
+    l.kind = "publications:p";
+    l.nkeys = 2;
+    l.params[4] = v[P_TYPE];
+    l.params[5] = v[P_TAG];
+    l.params[6] = v[P_YEAR];
+  }
+  routes_page(req, res, &l, v[P_CURSOR]);
+}
+
+void publications_item(struct http_req *req, struct http_res *res) {
+  routes_item(req, res, STMT_PUBLICATIONS_GET);
+}
