@@ -50,6 +50,13 @@ void config_usage(FILE *out) {
                "  serve     migrate the database, then serve the API over HTTP\n"
                "  migrate   apply pending database migrations (each once, in order)\n"
                "  seed      load the starter content (idempotent)\n"
+               "  token create --name NAME --scope SCOPE[,SCOPE] [--expires 90d|12h|never]\n"
+               "            make a bearer token; it is printed once, alone on the last line\n"
+               "            (scopes: news:write publications:write helplines:write\n"
+               "             support-rates:write resources:write admin)\n"
+               "  token list             list tokens (never their secrets)\n"
+               "  token revoke ID        revoke a token\n"
+               "  statements  print the SQL of every prepared statement (for bench/)\n"
                "  help      this text\n\n"
                "settings (environment variable, or the flag, which wins):\n");
   for (size_t i = 0; i < NOPTIONS; i++)

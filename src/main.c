@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iasc/auth.h"
 #include "iasc/bootstrap.h"
 #include "iasc/config.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
 #include "iasc/migrate.h"
 #include "iasc/server.h"
+#include "iasc/statements.h"
 
 static int run_direct(int (*fn)(PGconn *), const char *what) {
   PGconn *c = db_connect_direct();
@@ -47,14 +49,70 @@ static int serve(const struct iasc_config *cfg) {
   return 0;
 }
 
+/* iasc-api token create --name N --scope S[,S] [--expires 90d] | list | revoke ID.
+ * Its flags were taken out of argv by main before config_load saw the rest. */
+static const char *token_name, *token_scopes, *token_expires, *token_id, *token_verb;
+
+static int token_command(int argc, char **argv) {
+  (void)argc, (void)argv;
+  PGconn *c = db_connect_direct();
+  if (c == NULL) {
+    LOG_ERROR("main", "token: cannot reach the database");
+    return 1;
+  }
+  int rc = 2;
+  if (migrate_run(c) != 0)
+    rc = 1;
+  else if (token_verb != NULL && strcmp(token_verb, "create") == 0)
+    rc = token_create(c, token_name, token_scopes, token_expires, stdout);
+  else if (token_verb != NULL && strcmp(token_verb, "list") == 0)
+    rc = token_list(c, stdout);
+  else if (token_verb != NULL && strcmp(token_verb, "revoke") == 0)
+    rc = token_revoke(c, token_id, stdout);
+  else
+    fprintf(stderr, "usage: iasc-api token create --name NAME --scope SCOPE[,SCOPE] "
+                    "[--expires 90d|12h|never] | token list | token revoke ID\n");
+  PQfinish(c);
+  return rc;
+}
+
+/* Takes the token subcommand's own words out of argv; returns the new argc. */
+static int take_token_args(int argc, char **argv) {
+  int out = 2;
+  token_verb = argc > 2 ? argv[2] : NULL;
+  int a = 3;
+  if (token_verb != NULL && strcmp(token_verb, "revoke") == 0 && argc > 3 && argv[3][0] != '-')
+    token_id = argv[a++];
+  for (; a < argc; a++) {
+    const char **slot = strcmp(argv[a], "--name") == 0      ? &token_name
+                        : strcmp(argv[a], "--scope") == 0   ? &token_scopes
+                        : strcmp(argv[a], "--expires") == 0 ? &token_expires
+                                                            : NULL;
+    if (slot != NULL && a + 1 < argc)
+      *slot = argv[++a];
+    else
+      argv[out++] = argv[a];
+  }
+  return out;
+}
+
 int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "help";
   if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
     config_usage(stdout);
     return argc > 1 ? 0 : 2;
   }
+  if (strcmp(cmd, "statements") == 0) {
+    /* The server's prepared statements, for tools such as bench/ that replay the exact SQL. */
+    for (int i = 0; i < STMT_COUNT; i++)
+      printf("-- %s (%d parameters)\n%s;\n\n", STATEMENTS[i].name, STATEMENTS[i].nparams,
+             STATEMENTS[i].sql);
+    return 0;
+  }
   struct iasc_config cfg;
-  if (config_load(&cfg, argc, argv, 2) != 0) {
+  if (strcmp(cmd, "token") == 0)
+    argc = take_token_args(argc, argv);
+  if (config_load(&cfg, argc, argv, strcmp(cmd, "token") == 0 ? 3 : 2) != 0) {
     config_free(&cfg);
     return 2;
   }
@@ -65,7 +123,9 @@ int main(int argc, char **argv) {
   }
   db_init(cfg.database_url, cfg.statement_timeout_ms);
   int rc;
-  if (strcmp(cmd, "serve") == 0) {
+  if (strcmp(cmd, "token") == 0) {
+    rc = token_command(argc, argv);
+  } else if (strcmp(cmd, "serve") == 0) {
     rc = serve(&cfg);
   } else if (strcmp(cmd, "migrate") == 0) {
     rc = run_direct(migrate_run, "migrate");

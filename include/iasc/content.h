@@ -3,6 +3,7 @@
 #ifndef IASC_CONTENT_H
 #define IASC_CONTENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "iasc/buf.h"
@@ -29,7 +30,14 @@ struct listing {
 enum iasc_result content_list(struct listing *l, const char *base, const char *cursor,
                               struct buf *body, char **next_cursor);
 
-/* Fetches one item's JSON with a (base, key) statement. On IASC_OK *json is malloc'd. */
-enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *key, char **json);
+struct item {
+  char *json;    /* malloc'd */
+  char etag[64]; /* the strong ETag of its current version, quoted */
+};
+
+/* Fetches one item with a (base, key, admin) statement: admin also sees drafts and items
+ * scheduled for later. On IASC_OK it->json is malloc'd (free it). */
+enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *key, bool admin,
+                             struct item *it);
 
 #endif

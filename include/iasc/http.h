@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "iasc/auth.h"
 #include "iasc/config.h"
 #include "iasc/result.h"
 
@@ -35,6 +36,9 @@ struct http_req {
   const void *body;
   size_t body_len;
   const struct iasc_config *cfg;
+  const void *route_data; /* the matched route's data */
+  bool authenticated;     /* a valid bearer token came with the request: who is set */
+  struct principal who;
   const void *raw; /* the Ulfius request, for http_req_header only */
 };
 

@@ -13,6 +13,7 @@ struct route {
   const char *pattern; /* "/v1/news/{slug}": a {name} segment captures one non-empty segment */
   route_handler handler;
   const char *scope; /* token scope required, NULL for public */
+  const void *data;  /* handed to the handler as req->route_data */
 };
 
 enum router_outcome {

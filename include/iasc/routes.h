@@ -7,6 +7,10 @@
 #include "iasc/http.h"
 #include "iasc/query.h"
 
+/* Values of the token holders' list parameters status= and include=. */
+extern const char *const ROUTES_STATUSES[];
+extern const char *const ROUTES_INCLUDES[];
+
 void health_live(struct http_req *req, struct http_res *res);
 void health_ready(struct http_req *req, struct http_res *res);
 void news_list(struct http_req *req, struct http_res *res);
@@ -20,6 +24,12 @@ void support_rates_item(struct http_req *req, struct http_res *res);
 void resources_list(struct http_req *req, struct http_res *res);
 void resources_item(struct http_req *req, struct http_res *res);
 void search_list(struct http_req *req, struct http_res *res);
+void audit_list(struct http_req *req, struct http_res *res);
+/* Writes; req->route_data is the struct content_kind of the collection. */
+void content_create(struct http_req *req, struct http_res *res);
+void content_replace(struct http_req *req, struct http_res *res);
+void content_update(struct http_req *req, struct http_res *res);
+void content_delete(struct http_req *req, struct http_res *res);
 
 /* Fills res with the problem for a failed domain call, with a standard detail. */
 void routes_fail(const struct http_req *req, struct http_res *res, enum iasc_result r);
@@ -38,6 +48,11 @@ bool routes_sync_mode(const struct http_req *req, struct http_res *res,
                       const struct param_spec *specs, const char **vals, size_t i_since,
                       size_t i_deleted, enum stmt_id stmt, const char *kind, struct listing *l,
                       bool *sync);
+
+/* Token holders' view of a list: status (draft|published) and include=scheduled, which need
+ * a token (401 otherwise). Sets l->params[first] and [first + 1]. False with res filled. */
+bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
+                       const char *include, struct listing *l, size_t first);
 
 /* Ensures the database is migrated and the cursor key is loaded (retried after a
  * database outage at start). False with a 503 in res when it is not. */

@@ -9,6 +9,13 @@
   " t.deleted_at IS NULL AND t.status = 'published'"                                               \
   " AND (t.published_at IS NULL OR t.published_at <= now()) "
 
+/* What a list shows: status s (NULL: published) and, when sch is true (token holders
+ * with include=scheduled), items whose publication time is still to come. */
+#define VISIBLE_AS(s, sch)                                                                         \
+  " t.deleted_at IS NULL AND t.status = coalesce(" s "::text, 'published')"                        \
+  " AND (coalesce(" sch "::boolean, false) OR t.status = 'draft' OR t.published_at IS NULL"        \
+  " OR t.published_at <= now()) "
+
 #define ORDER_KEY " coalesce(t.published_at, '-infinity') "
 
 /* Newest-first keyset over ORDER_KEY, id with the cursor in $3, $4. */
@@ -37,30 +44,35 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_PING] = {"ping", "SELECT 1", 0},
 
     /* $5 tag, $6 from, $7 to */
-    [STMT_NEWS_LIST] = {"news_list",
-                        "SELECT iasc_news_json(t, $1, false)::text," ORDER_KEY "::text, t.id::text"
-                        " FROM news t WHERE" VISIBLE
-                        " AND ($5::text IS NULL OR t.tags @> ARRAY[$5::text])"
-                        " AND ($6::date IS NULL OR t.published_at >= iasc_london_start($6::date))"
-                        " AND ($7::date IS NULL OR t.published_at < iasc_london_start($7::date + "
-                        "1))" NEWEST_FIRST_PAGE("uuid"),
-                        7},
+    [STMT_NEWS_LIST] =
+        {"news_list",
+         "SELECT iasc_news_json(t, $1, false)::text," ORDER_KEY "::text, t.id::text"
+         " FROM news t WHERE" VISIBLE_AS(
+             "$8", "$9") " AND ($5::text IS NULL OR t.tags @> ARRAY[$5::text])"
+                         " AND ($6::date IS NULL OR t.published_at >= iasc_london_start($6::date))"
+                         " AND ($7::date IS NULL OR t.published_at < iasc_london_start($7::date + "
+                         "1))" NEWEST_FIRST_PAGE("uuid"),
+         9},
     /* $5 q, $6 tag, $7 from, $8 to */
     [STMT_NEWS_LIST_RANKED] =
         {"news_list_ranked",
          "SELECT iasc_news_json(t, $1, false)::text,"
          " ts_rank(t.search, q.q)::text, t.id::text"
          " FROM news t, websearch_to_tsquery('english', $5::text) AS q(q)"
-         " WHERE" VISIBLE " AND t.search @@ q.q"
-         " AND ($6::text IS NULL OR t.tags @> ARRAY[$6::text])"
-         " AND ($7::date IS NULL OR t.published_at >= iasc_london_start($7::date))"
-         " AND ($8::date IS NULL OR t.published_at < iasc_london_start($8::date + 1))" RANKED_PAGE,
-         8},
+         " WHERE" VISIBLE_AS(
+             "$9", "$10") " AND t.search @@ q.q"
+                          " AND ($6::text IS NULL OR t.tags @> ARRAY[$6::text])"
+                          " AND ($7::date IS NULL OR t.published_at >= iasc_london_start($7::date))"
+                          " AND ($8::date IS NULL OR t.published_at < iasc_london_start($8::date + "
+                          "1))" RANKED_PAGE,
+         10},
     [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
-    [STMT_NEWS_GET] = {"news_get",
-                       "SELECT iasc_news_json(t, $1, true)::text FROM news t"
-                       " WHERE t.slug = $2::text AND" VISIBLE,
-                       2},
+    [STMT_NEWS_GET] =
+        {"news_get",
+         "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
+         " AND ($3::boolean OR (" VISIBLE "))",
+         3},
 
 /* $5 type, $6 tag, $7 year */
 #define PUBLICATION_FILTERS(type, tag, year)                                                       \
@@ -71,68 +83,79 @@ const struct statement STATEMENTS[STMT_COUNT] = {
   " ELSE substr(t.published_approx, 1, 4)::int END)"
     [STMT_PUBLICATIONS_LIST] = {"publications_list",
                                 "SELECT iasc_publication_json(t, $1)::text," ORDER_KEY
-                                "::text, t.id::text FROM publications t WHERE" VISIBLE
+                                "::text, t.id::text FROM publications t WHERE" VISIBLE_AS("$8",
+                                                                                          "$9")
                                     PUBLICATION_FILTERS("$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
-                                7},
+                                9},
     /* $5 q, $6 type, $7 tag, $8 year */
-    [STMT_PUBLICATIONS_LIST_RANKED] = {"publications_list_ranked",
-                                       "SELECT iasc_publication_json(t, $1)::text,"
-                                       " ts_rank(t.search, q.q)::text, t.id::text"
-                                       " FROM publications t,"
-                                       " websearch_to_tsquery('english', $5::text) AS q(q)"
-                                       " WHERE" VISIBLE " AND t.search @@ q.q" PUBLICATION_FILTERS(
-                                           "$6", "$7", "$8") RANKED_PAGE,
-                                       8},
+    [STMT_PUBLICATIONS_LIST_RANKED] =
+        {"publications_list_ranked",
+         "SELECT iasc_publication_json(t, $1)::text,"
+         " ts_rank(t.search, q.q)::text, t.id::text"
+         " FROM publications t,"
+         " websearch_to_tsquery('english', $5::text) AS q(q)"
+         " WHERE" VISIBLE_AS("$9", "$10") " AND t.search @@ q.q" PUBLICATION_FILTERS(
+             "$6", "$7", "$8") RANKED_PAGE,
+         10},
     [STMT_PUBLICATIONS_SYNC] = {"publications_sync",
                                 SYNC("publications", "iasc_publication_json(t, $1)", "uuid"), 6},
-    [STMT_PUBLICATIONS_GET] = {"publications_get",
-                               "SELECT iasc_publication_json(t, $1)::text FROM publications t"
-                               " WHERE t.slug = $2::text AND" VISIBLE,
-                               2},
+    [STMT_PUBLICATIONS_GET] =
+        {"publications_get",
+         "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         " FROM publications t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
+         " AND ($3::boolean OR (" VISIBLE "))",
+         3},
 
     /* $3, $4 cursor (position, id); $5 jurisdiction, $6 urgency. Only lines valid today. */
-    [STMT_HELPLINES_LIST] = {"helplines_list",
-                             "SELECT iasc_helpline_json(t, $1)::text, t.position::text, t.id::text"
-                             " FROM helplines t WHERE" VISIBLE
-                             " AND (t.valid_from IS NULL OR t.valid_from <=" LONDON_TODAY ")"
-                             " AND (t.valid_to IS NULL OR t.valid_to >=" LONDON_TODAY ")"
-                             " AND ($5::text IS NULL OR $5::text = ANY(t.jurisdictions)"
-                             " OR 'United Kingdom' = ANY(t.jurisdictions))"
-                             " AND ($6::text IS NULL OR t.urgency = $6::text)"
-                             " AND ($3::int IS NULL OR (t.position, t.id) > ($3::int, $4::uuid))"
-                             " ORDER BY t.position, t.id LIMIT $2::int",
-                             6},
+    [STMT_HELPLINES_LIST] =
+        {"helplines_list",
+         "SELECT iasc_helpline_json(t, $1)::text, t.position::text, t.id::text"
+         " FROM helplines t WHERE" VISIBLE_AS(
+             "$7", "$8") " AND (t.valid_from IS NULL OR t.valid_from <=" LONDON_TODAY ")"
+                         " AND (t.valid_to IS NULL OR t.valid_to >=" LONDON_TODAY ")"
+                         " AND ($5::text IS NULL OR $5::text = ANY(t.jurisdictions)"
+                         " OR 'United Kingdom' = ANY(t.jurisdictions))"
+                         " AND ($6::text IS NULL OR t.urgency = $6::text)"
+                         " AND ($3::int IS NULL OR (t.position, t.id) > ($3::int, $4::uuid))"
+                         " ORDER BY t.position, t.id LIMIT $2::int",
+         8},
     [STMT_HELPLINES_SYNC] = {"helplines_sync",
                              SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"), 6},
-    [STMT_HELPLINES_GET] = {"helplines_get",
-                            "SELECT iasc_helpline_json(t, $1)::text FROM helplines t"
-                            " WHERE t.slug = $2::text AND" VISIBLE,
-                            2},
+    [STMT_HELPLINES_GET] =
+        {"helplines_get",
+         "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         " FROM helplines t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
+         " AND ($3::boolean OR (" VISIBLE "))",
+         3},
 
     /* $3..$6 cursor (jurisdiction, category, effective_from, id); $7 jurisdiction,
      * $8 category, $9 on (date; NULL: today in London), $10 history. */
-    [STMT_SUPPORT_RATES_LIST] = {"support_rates_list",
-                                 "SELECT iasc_support_rate_json(t, $1)::text, t.jurisdiction,"
-                                 " t.category, coalesce(t.effective_from, '-infinity')::text, t.id"
-                                 " FROM support_rates t WHERE" VISIBLE
-                                 " AND ($7::text IS NULL OR t.jurisdiction = $7::text)"
-                                 " AND ($8::text IS NULL OR t.category = $8::text)"
-                                 " AND ($10::boolean OR ((t.effective_from IS NULL"
-                                 " OR t.effective_from <= coalesce($9::date," LONDON_TODAY "))"
-                                 " AND coalesce(iasc_support_rate_in_force_to(t.id), 'infinity')"
-                                 " >= coalesce($9::date," LONDON_TODAY ")))"
-                                 " AND ($3::text IS NULL OR (t.jurisdiction, t.category,"
-                                 " coalesce(t.effective_from, '-infinity'), t.id)"
-                                 " > ($3::text, $4::text, $5::date, $6::text))"
-                                 " ORDER BY t.jurisdiction, t.category,"
-                                 " coalesce(t.effective_from, '-infinity'), t.id LIMIT $2::int",
-                                 10},
+    [STMT_SUPPORT_RATES_LIST] =
+        {"support_rates_list",
+         "SELECT iasc_support_rate_json(t, $1)::text, t.jurisdiction,"
+         " t.category, coalesce(t.effective_from, '-infinity')::text, t.id"
+         " FROM support_rates t WHERE" VISIBLE_AS(
+             "$11", "$12") " AND ($7::text IS NULL OR t.jurisdiction = $7::text)"
+                           " AND ($8::text IS NULL OR t.category = $8::text)"
+                           " AND ($10::boolean OR ((t.effective_from IS NULL"
+                           " OR t.effective_from <= coalesce($9::date," LONDON_TODAY "))"
+                           " AND coalesce(iasc_support_rate_in_force_to(t.id), 'infinity')"
+                           " >= coalesce($9::date," LONDON_TODAY ")))"
+                           " AND ($3::text IS NULL OR (t.jurisdiction, t.category,"
+                           " coalesce(t.effective_from, '-infinity'), t.id)"
+                           " > ($3::text, $4::text, $5::date, $6::text))"
+                           " ORDER BY t.jurisdiction, t.category,"
+                           " coalesce(t.effective_from, '-infinity'), t.id LIMIT $2::int",
+         12},
     [STMT_SUPPORT_RATES_SYNC] = {"support_rates_sync",
                                  SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"), 6},
-    [STMT_SUPPORT_RATES_GET] = {"support_rates_get",
-                                "SELECT iasc_support_rate_json(t, $1)::text FROM support_rates t"
-                                " WHERE t.id = $2::text AND" VISIBLE,
-                                2},
+    [STMT_SUPPORT_RATES_GET] =
+        {"support_rates_get",
+         "SELECT iasc_support_rate_json(t, $1)::text, iasc_etag(t.id::text, t.version), "
+         "t.updated_at"
+         " FROM support_rates t WHERE t.id = $2::text AND t.deleted_at IS NULL"
+         " AND ($3::boolean OR (" VISIBLE "))",
+         3},
 
 /* $5 collection, $6 type, $7 tag */
 #define RESOURCE_FILTERS(collection, type, tag)                                                    \
@@ -141,26 +164,59 @@ const struct statement STATEMENTS[STMT_COUNT] = {
   " AND (" tag "::text IS NULL OR t.tags @> ARRAY[" tag "::text])"
     [STMT_RESOURCES_LIST] = {"resources_list",
                              "SELECT iasc_resource_json(t, $1)::text," ORDER_KEY
-                             "::text, t.id::text FROM resources t WHERE" VISIBLE RESOURCE_FILTERS(
-                                 "$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
-                             7},
+                             "::text, t.id::text FROM resources t WHERE" VISIBLE_AS("$8", "$9")
+                                 RESOURCE_FILTERS("$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
+                             9},
     /* $5 q, $6 collection, $7 type, $8 tag */
-    [STMT_RESOURCES_LIST_RANKED] = {"resources_list_ranked",
-                                    "SELECT iasc_resource_json(t, $1)::text,"
-                                    " ts_rank(t.search, q.q)::text, t.id::text"
-                                    " FROM resources t,"
-                                    " websearch_to_tsquery('english', $5::text) AS q(q)"
-                                    " WHERE" VISIBLE " AND t.search @@ q.q" RESOURCE_FILTERS(
-                                        "$6", "$7", "$8") RANKED_PAGE,
-                                    8},
+    [STMT_RESOURCES_LIST_RANKED] =
+        {"resources_list_ranked",
+         "SELECT iasc_resource_json(t, $1)::text,"
+         " ts_rank(t.search, q.q)::text, t.id::text"
+         " FROM resources t,"
+         " websearch_to_tsquery('english', $5::text) AS q(q)"
+         " WHERE" VISIBLE_AS("$9", "$10") " AND t.search @@ q.q" RESOURCE_FILTERS("$6", "$7", "$8")
+             RANKED_PAGE,
+         10},
     [STMT_RESOURCES_SYNC] = {"resources_sync",
                              SYNC("resources", "iasc_resource_json(t, $1)", "uuid"), 6},
-    [STMT_RESOURCES_GET] = {"resources_get",
-                            "SELECT iasc_resource_json(t, $1)::text FROM resources t"
-                            " WHERE t.slug = $2::text AND" VISIBLE,
-                            2},
+    [STMT_RESOURCES_GET] =
+        {"resources_get",
+         "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         " FROM resources t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
+         " AND ($3::boolean OR (" VISIBLE "))",
+         3},
 
     /* $3..$5 cursor (rank, type, id); $6 q; $7 types (text[]). Ranked, then type, id. */
+    /* Tokens: looked up by the SHA-256 of the presented secret. */
+    [STMT_TOKEN_LOOKUP] = {"token_lookup",
+                           "SELECT id::text, name, array_to_string(scopes, ','),"
+                           " expires_at IS NOT NULL AND expires_at <= now(),"
+                           " revoked_at IS NOT NULL, token_hash FROM tokens WHERE token_hash = $1",
+                           1},
+    /* last_used_at, written at most once a minute per token. */
+    [STMT_TOKEN_TOUCH] =
+        {"token_touch",
+         "UPDATE tokens SET last_used_at = now() WHERE id = $1::uuid"
+         " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+         1},
+    /* Every write: see iasc_write in sql/migrations/0004_writes.sql. */
+    [STMT_WRITE] = {"write",
+                    "SELECT status, body, location, etag FROM iasc_write($1::text, $2::text,"
+                    " $3::text, $4::jsonb, $5::text[], $6::uuid, $7::text, $8::text, $9::text,"
+                    " $10::text)",
+                    10},
+    /* $3 cursor (id); $4 type, $5 item (id or slug). Newest first. */
+    [STMT_AUDIT_LIST] = {"audit_list",
+                         "SELECT json_build_object('id', a.id, 'at', iasc_ts(a.at),"
+                         " 'token_id', a.token_id, 'token_name', a.token_name, 'action', a.action,"
+                         " 'type', a.item_type, 'item_id', a.item_id, 'item_slug', a.item_slug,"
+                         " 'before', a.before, 'after', a.after)::text, a.id::text"
+                         " FROM audit_log a WHERE ($4::text IS NULL OR a.item_type = $4::text)"
+                         " AND ($5::text IS NULL OR a.item_id = $5::text OR a.item_slug = $5::text)"
+                         " AND ($3::bigint IS NULL OR a.id < $3::bigint)"
+                         " ORDER BY a.id DESC LIMIT $2::int",
+                         5},
+
     [STMT_SEARCH] = {"search",
                      "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"
                      " hits AS ("

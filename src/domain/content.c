@@ -59,16 +59,19 @@ out:
   return res;
 }
 
-enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *key, char **json) {
+enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *key, bool admin,
+                             struct item *it) {
   PGresult *r = NULL;
-  const char *params[2] = {base, key};
-  *json = NULL;
+  const char *params[3] = {base, key, admin ? "true" : "false"};
+  memset(it, 0, sizeof *it);
   enum iasc_result res = db_exec(stmt, params, &r);
   if (res == IASC_OK) {
     if (PQntuples(r) == 0)
       res = IASC_NOT_FOUND;
-    else if ((*json = strdup(PQgetvalue(r, 0, 0))) == NULL)
+    else if ((it->json = strdup(PQgetvalue(r, 0, 0))) == NULL)
       res = IASC_INTERNAL;
+    else
+      snprintf(it->etag, sizeof it->etag, "%s", PQgetvalue(r, 0, 1));
   }
   PQclear(r);
   return res;

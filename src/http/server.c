@@ -14,6 +14,8 @@
 #include <gnutls/crypto.h>
 #include <ulfius.h>
 
+#include "iasc/auth.h"
+#include "iasc/bootstrap.h"
 #include "iasc/log.h"
 #include "iasc/query.h"
 #include "iasc/router.h"
@@ -149,6 +151,64 @@ static double elapsed_ms(const struct timespec *t0) {
   return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static void unauthorized(const struct http_req *req, struct http_res *res, const char *error,
+                         const char *description) {
+  char value[256];
+  if (error != NULL)
+    snprintf(value, sizeof value,
+             "Bearer realm=\"iasc-api\", error=\"%s\", error_description=\"%s\"", error,
+             description);
+  else
+    snprintf(value, sizeof value, "Bearer realm=\"iasc-api\"");
+  http_problem(req, res, IASC_UNAUTHORIZED, NULL, "%s", description);
+  http_res_header(res, "WWW-Authenticate", value);
+}
+
+/* Checks the bearer token, when one is sent (any route: a bad token is never ignored), and
+ * the route's scope. Returns false with res filled (401, 403, 503). */
+static bool authorize(struct http_req *req, struct http_res *res, const struct route *route) {
+  const char *authz = http_req_header(req, "Authorization");
+  if (authz != NULL) {
+    enum auth_outcome a =
+        bootstrap_ensure() ? auth_authenticate(authz, &req->who) : AUTH_UNAVAILABLE;
+    switch (a) {
+    case AUTH_OK:
+      req->authenticated = true;
+      break;
+    case AUTH_MALFORMED:
+      unauthorized(req, res, "invalid_request",
+                   "The Authorization header must be: Bearer <token>.");
+      return false;
+    case AUTH_EXPIRED:
+      unauthorized(req, res, "invalid_token", "The token has expired.");
+      return false;
+    case AUTH_INVALID:
+      unauthorized(req, res, "invalid_token", "The token is not valid.");
+      return false;
+    case AUTH_UNAVAILABLE:
+      http_problem(req, res, IASC_UNAVAILABLE, NULL,
+                   "The database is unavailable; try again shortly.");
+      return false;
+    }
+  }
+  if (route->scope == NULL)
+    return true;
+  if (!req->authenticated) {
+    unauthorized(req, res, NULL, "This needs a bearer token.");
+    return false;
+  }
+  if (!auth_has_scope(&req->who, route->scope)) {
+    char value[160];
+    snprintf(value, sizeof value,
+             "Bearer realm=\"iasc-api\", error=\"insufficient_scope\", scope=\"%s\"", route->scope);
+    http_problem(req, res, IASC_FORBIDDEN, NULL, "This needs a token with the scope %s.",
+                 route->scope);
+    http_res_header(res, "WWW-Authenticate", value);
+    return false;
+  }
+  return true;
+}
+
 /* Routes the request into res. */
 static void route_request(struct http_req *req, struct http_res *res, const char *raw_query) {
   const char *field, *message;
@@ -188,7 +248,8 @@ static void route_request(struct http_req *req, struct http_res *res, const char
     http_problem(req, res, IASC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s.",
                  req->method, allow);
     http_res_header(res, "Allow", allow);
-  } else {
+  } else if (authorize(req, res, route)) {
+    req->route_data = route->data;
     route->handler(req, res);
   }
   free(scratch);
@@ -236,7 +297,9 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
   if (res.status != 204 && res.content_type != NULL)
     u_map_put(response->map_header, "Content-Type", res.content_type);
   const char *cache = res.cache_control;
-  if (cache == NULL)
+  if (req.authenticated)
+    cache = "private, no-store";
+  else if (cache == NULL)
     cache = res.status == 200 ? "public, max-age=60" : "no-store";
   u_map_put(response->map_header, "Cache-Control", cache);
   u_map_put(response->map_header, "X-Request-Id", req.request_id);

@@ -6,6 +6,9 @@
 #include "iasc/buf.h"
 #include "iasc/routes.h"
 
+const char *const ROUTES_STATUSES[] = {"draft", "published", NULL};
+const char *const ROUTES_INCLUDES[] = {"scheduled", NULL};
+
 void routes_fail(const struct http_req *req, struct http_res *res, enum iasc_result r) {
   switch (r) {
   case IASC_NOT_FOUND:
@@ -84,15 +87,30 @@ void routes_page(struct http_req *req, struct http_res *res, struct listing *l,
 void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt) {
   static const struct param_spec none[] = {{NULL, PARAM_TEXT, NULL}};
   const char *vals[1];
-  char *json = NULL;
+  struct item it;
   if (!query_bind(req, res, none, vals) || !routes_db_ready(req, res))
     return;
-  enum iasc_result r = content_get(stmt, req->base_url, req->route_params[0], &json);
+  enum iasc_result r =
+      content_get(stmt, req->base_url, req->route_params[0], req->authenticated, &it);
   if (r != IASC_OK) {
     routes_fail(req, res, r);
     return;
   }
-  http_res_json(res, 200, json, strlen(json));
+  http_res_json(res, 200, it.json, strlen(it.json));
+  http_res_header(res, "ETag", it.etag);
+}
+
+bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
+                       const char *include, struct listing *l, size_t first) {
+  if ((status != NULL || include != NULL) && !req->authenticated) {
+    http_problem(req, res, IASC_UNAUTHORIZED, status ? "status" : "include",
+                 "%s needs a bearer token.", status ? "status" : "include");
+    http_res_header(res, "WWW-Authenticate", "Bearer realm=\"iasc-api\"");
+    return false;
+  }
+  l->params[first] = status;
+  l->params[first + 1] = include != NULL ? "true" : NULL;
+  return true;
 }
 
 bool routes_sync_mode(const struct http_req *req, struct http_res *res,

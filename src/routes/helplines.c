@@ -1,7 +1,7 @@
 /* helplines.c: GET /v1/helplines and /v1/helplines/{slug}. */
 #include "iasc/routes.h"
 
-enum { P_LIMIT, P_CURSOR, P_JURISDICTION, P_URGENCY, P_SINCE, P_DELETED };
+enum { P_LIMIT, P_CURSOR, P_JURISDICTION, P_URGENCY, P_SINCE, P_DELETED, P_STATUS, P_INCLUDE };
 
 static const char *const URGENCIES[] = {"emergency", "non-emergency", "anonymous", "advice", NULL};
 
@@ -12,11 +12,13 @@ static const struct param_spec PARAMS[] = {
     [P_URGENCY] = {"urgency", PARAM_ENUM, URGENCIES},
     [P_SINCE] = {"updated_since", PARAM_TIMESTAMP, NULL},
     [P_DELETED] = {"include_deleted", PARAM_BOOL, NULL},
+    [P_STATUS] = {"status", PARAM_ENUM, ROUTES_STATUSES},
+    [P_INCLUDE] = {"include", PARAM_ENUM, ROUTES_INCLUDES},
     {NULL, PARAM_TEXT, NULL},
 };
 
 void helplines_list(struct http_req *req, struct http_res *res) {
-  const char *v[P_DELETED + 1];
+  const char *v[P_INCLUDE + 1];
   struct listing l = {.limit = 20};
   bool sync;
   if (!query_bind(req, res, PARAMS, v) ||
@@ -26,6 +28,8 @@ void helplines_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 6))
+      return;
     l.stmt = STMT_HELPLINES_LIST;
     l.kind = "helplines:p";
     l.nkeys = 2;

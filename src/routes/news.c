@@ -3,7 +3,7 @@
 
 #include "iasc/routes.h"
 
-enum { P_LIMIT, P_CURSOR, P_TAG, P_FROM, P_TO, P_Q, P_SINCE, P_DELETED };
+enum { P_LIMIT, P_CURSOR, P_TAG, P_FROM, P_TO, P_Q, P_SINCE, P_DELETED, P_STATUS, P_INCLUDE };
 
 static const struct param_spec PARAMS[] = {
     [P_LIMIT] = {"limit", PARAM_LIMIT, NULL},
@@ -14,11 +14,13 @@ static const struct param_spec PARAMS[] = {
     [P_Q] = {"q", PARAM_TEXT, NULL},
     [P_SINCE] = {"updated_since", PARAM_TIMESTAMP, NULL},
     [P_DELETED] = {"include_deleted", PARAM_BOOL, NULL},
+    [P_STATUS] = {"status", PARAM_ENUM, ROUTES_STATUSES},
+    [P_INCLUDE] = {"include", PARAM_ENUM, ROUTES_INCLUDES},
     {NULL, PARAM_TEXT, NULL},
 };
 
 void news_list(struct http_req *req, struct http_res *res) {
-  const char *v[P_DELETED + 1];
+  const char *v[P_INCLUDE + 1];
   struct listing l = {.limit = 20};
   bool sync;
   if (!query_bind(req, res, PARAMS, v) || !routes_sync_mode(req, res, PARAMS, v, P_SINCE, P_DELETED,
@@ -31,6 +33,8 @@ void news_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync && v[P_Q]) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 8))
+      return;
     l.stmt = STMT_NEWS_LIST_RANKED;
     l.kind = "news:r";
     l.nkeys = 2;
@@ -39,6 +43,8 @@ void news_list(struct http_req *req, struct http_res *res) {
     l.params[6] = v[P_FROM];
     l.params[7] = v[P_TO];
   } else if (!sync) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 7))
+      return;
     l.stmt = STMT_NEWS_LIST;
     l.kind = "news:p";
     l.nkeys = 2;

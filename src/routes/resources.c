@@ -1,7 +1,18 @@
 /* resources.c: GET /v1/resources and /v1/resources/{slug}. */
 #include "iasc/routes.h"
 
-enum { P_LIMIT, P_CURSOR, P_COLLECTION, P_TYPE, P_TAG, P_Q, P_SINCE, P_DELETED };
+enum {
+  P_LIMIT,
+  P_CURSOR,
+  P_COLLECTION,
+  P_TYPE,
+  P_TAG,
+  P_Q,
+  P_SINCE,
+  P_DELETED,
+  P_STATUS,
+  P_INCLUDE
+};
 
 static const struct param_spec PARAMS[] = {
     [P_LIMIT] = {"limit", PARAM_LIMIT, NULL},
@@ -12,11 +23,13 @@ static const struct param_spec PARAMS[] = {
     [P_Q] = {"q", PARAM_TEXT, NULL},
     [P_SINCE] = {"updated_since", PARAM_TIMESTAMP, NULL},
     [P_DELETED] = {"include_deleted", PARAM_BOOL, NULL},
+    [P_STATUS] = {"status", PARAM_ENUM, ROUTES_STATUSES},
+    [P_INCLUDE] = {"include", PARAM_ENUM, ROUTES_INCLUDES},
     {NULL, PARAM_TEXT, NULL},
 };
 
 void resources_list(struct http_req *req, struct http_res *res) {
-  const char *v[P_DELETED + 1];
+  const char *v[P_INCLUDE + 1];
   struct listing l = {.limit = 20};
   bool sync;
   if (!query_bind(req, res, PARAMS, v) ||
@@ -26,6 +39,8 @@ void resources_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync && v[P_Q]) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 8))
+      return;
     l.stmt = STMT_RESOURCES_LIST_RANKED;
     l.kind = "resources:r";
     l.nkeys = 2;
@@ -34,6 +49,8 @@ void resources_list(struct http_req *req, struct http_res *res) {
     l.params[6] = v[P_TYPE];
     l.params[7] = v[P_TAG];
   } else if (!sync) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 7))
+      return;
     l.stmt = STMT_RESOURCES_LIST;
     l.kind = "resources:p";
     l.nkeys = 2;

@@ -5,7 +5,18 @@
 
 #include "iasc/routes.h"
 
-enum { P_LIMIT, P_CURSOR, P_JURISDICTION, P_CATEGORY, P_ON, P_HISTORY, P_SINCE, P_DELETED };
+enum {
+  P_LIMIT,
+  P_CURSOR,
+  P_JURISDICTION,
+  P_CATEGORY,
+  P_ON,
+  P_HISTORY,
+  P_SINCE,
+  P_DELETED,
+  P_STATUS,
+  P_INCLUDE
+};
 
 static const struct param_spec PARAMS[] = {
     [P_LIMIT] = {"limit", PARAM_LIMIT, NULL},
@@ -16,11 +27,13 @@ static const struct param_spec PARAMS[] = {
     [P_HISTORY] = {"history", PARAM_BOOL, NULL},
     [P_SINCE] = {"updated_since", PARAM_TIMESTAMP, NULL},
     [P_DELETED] = {"include_deleted", PARAM_BOOL, NULL},
+    [P_STATUS] = {"status", PARAM_ENUM, ROUTES_STATUSES},
+    [P_INCLUDE] = {"include", PARAM_ENUM, ROUTES_INCLUDES},
     {NULL, PARAM_TEXT, NULL},
 };
 
 void support_rates_list(struct http_req *req, struct http_res *res) {
-  const char *v[P_DELETED + 1];
+  const char *v[P_INCLUDE + 1];
   struct listing l = {.limit = 20};
   bool sync;
   if (!query_bind(req, res, PARAMS, v) ||
@@ -37,6 +50,8 @@ void support_rates_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync) {
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 10))
+      return;
     l.stmt = STMT_SUPPORT_RATES_LIST;
     l.kind = history ? "support-rates:h" : "support-rates:p";
     l.nkeys = 4;

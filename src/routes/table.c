@@ -1,21 +1,30 @@
-/* table.c: every route of the API, declared in one place. */
+/* table.c: every route of the API, declared in one place: method, path, handler, the token
+ * scope it needs (NULL: public), and data for the handler. */
 #include "iasc/router.h"
 #include "iasc/routes.h"
+#include "iasc/schema.h"
+
+/* The six routes of a collection; writes need scope and get the collection's kind. */
+#define COLLECTION(path, list, item, kind, scope)                                                  \
+  {"GET", path, list, NULL, NULL}, {"POST", path, content_create, scope, &(kind)},                 \
+      {"GET", path "/{key}", item, NULL, NULL},                                                    \
+      {"PUT", path "/{key}", content_replace, scope, &(kind)},                                     \
+      {"PATCH", path "/{key}", content_update, scope, &(kind)}, {                                  \
+    "DELETE", path "/{key}", content_delete, scope, &(kind)                                        \
+  }
 
 const struct route ROUTES[] = {
-    {"GET", "/healthz", health_live, NULL},
-    {"GET", "/readyz", health_ready, NULL},
-    {"GET", "/v1/news", news_list, NULL},
-    {"GET", "/v1/news/{slug}", news_item, NULL},
-    {"GET", "/v1/publications", publications_list, NULL},
-    {"GET", "/v1/publications/{slug}", publications_item, NULL},
-    {"GET", "/v1/helplines", helplines_list, NULL},
-    {"GET", "/v1/helplines/{slug}", helplines_item, NULL},
-    {"GET", "/v1/support-rates", support_rates_list, NULL},
-    {"GET", "/v1/support-rates/{id}", support_rates_item, NULL},
-    {"GET", "/v1/resources", resources_list, NULL},
-    {"GET", "/v1/resources/{slug}", resources_item, NULL},
-    {"GET", "/v1/search", search_list, NULL},
+    {"GET", "/healthz", health_live, NULL, NULL},
+    {"GET", "/readyz", health_ready, NULL, NULL},
+    COLLECTION("/v1/news", news_list, news_item, KIND_NEWS, "news:write"),
+    COLLECTION("/v1/publications", publications_list, publications_item, KIND_PUBLICATIONS,
+               "publications:write"),
+    COLLECTION("/v1/helplines", helplines_list, helplines_item, KIND_HELPLINES, "helplines:write"),
+    COLLECTION("/v1/support-rates", support_rates_list, support_rates_item, KIND_SUPPORT_RATES,
+               "support-rates:write"),
+    COLLECTION("/v1/resources", resources_list, resources_item, KIND_RESOURCES, "resources:write"),
+    {"GET", "/v1/search", search_list, NULL, NULL},
+    {"GET", "/v1/audit", audit_list, "admin", NULL},
 };
 
 const size_t ROUTES_COUNT = sizeof ROUTES / sizeof ROUTES[0];
