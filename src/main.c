@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iasc/auth.h"
+#include "iasc/background.h"
 #include "iasc/bootstrap.h"
 #include "iasc/config.h"
 #include "iasc/db.h"
@@ -42,10 +43,15 @@ static int serve(const struct iasc_config *cfg) {
     LOG_WARN("main", "database not ready at start; serving 503 until it is");
   if (server_start(cfg) != 0)
     return 1;
+  if (background_start(server_content_changed) != 0) {
+    server_stop();
+    return 1;
+  }
   int sig = 0;
   sigwait(&set, &sig);
   LOG_INFO("main", "signal %d: stopping", sig);
   server_stop();
+  background_stop();
   return 0;
 }
 

@@ -29,6 +29,7 @@ struct http_req {
   char *path; /* percent-decoded path, owned */
   struct query_param query[HTTP_MAX_QUERY_PARAMS];
   size_t nquery;
+  char bad_param[65]; /* the parameter query_parse refused, when it can be named */
   const char *route_params[HTTP_MAX_ROUTE_PARAMS]; /* captures of {name} segments, in order */
   size_t nroute_params;
   char request_id[HTTP_REQUEST_ID_MAX + 1];
@@ -53,6 +54,7 @@ struct http_res {
   size_t body_len;
   const char *content_type;  /* static string */
   const char *cache_control; /* static string; NULL: the server chooses */
+  long long last_modified;   /* seconds since the epoch; 0: unknown */
   struct http_header headers[HTTP_MAX_RES_HEADERS];
   size_t nheaders;
 };

@@ -6,6 +6,10 @@
 
 /* Starts listening (the config must outlive the server). Returns 0, or -1 after logging. */
 int server_start(const struct iasc_config *cfg);
+/* Content changed somewhere (any instance): cached responses are no longer current.
+ * Thread-safe. */
+void server_content_changed(void);
+
 /* Stops accepting, waits for workers, frees the instance. */
 void server_stop(void);
 

@@ -100,7 +100,9 @@ static bool render_pending_bodies(PGconn *c) {
 }
 
 int seed_run(PGconn *c) {
-  if (!exec_ok(c, "BEGIN", "begin"))
+  /* The write lock of iasc_write: seeded rows take their place in the sync stream's order. */
+  if (!exec_ok(c, "BEGIN", "begin") ||
+      !exec_ok(c, "SELECT pg_advisory_xact_lock(7243917413)", "write lock"))
     return -1;
   for (size_t i = 0; i < SQL_SEEDS_COUNT; i++) {
     LOG_INFO("seed", "loading %s", SQL_SEEDS[i].name);

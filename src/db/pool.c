@@ -78,6 +78,12 @@ char *db_default_conninfo(void) {
   return out;
 }
 
+/* Server notices (e.g. "already exists, skipping") go to the log, not raw to stderr. */
+static void notice_to_log(void *arg, const char *message) {
+  (void)arg;
+  LOG_DEBUG("db", "%s", message);
+}
+
 static PGconn *connect_new(void) {
   const char *keys[] = {
       "dbname",          "fallback_application_name", "connect_timeout",  "keepalives",
@@ -93,6 +99,7 @@ static PGconn *connect_new(void) {
     PQfinish(c);
     return NULL;
   }
+  PQsetNoticeProcessor(c, notice_to_log, NULL);
   char set[160];
   snprintf(set, sizeof set,
            "SET statement_timeout = %u; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'",

@@ -28,13 +28,20 @@
   " AND ($3::real IS NULL OR (ts_rank(t.search, q.q), t.id) < ($3::real, $4::uuid)) "              \
   " ORDER BY ts_rank(t.search, q.q) DESC, t.id DESC LIMIT $2::int"
 
+/* Visible in the sync stream: as VISIBLE, except that a scheduled item counts only once
+ * its going live has been recorded as a change (iasc_publish_due), so that it never
+ * appears below a time already served. */
+#define VISIBLE_IN_SYNC                                                                            \
+  " t.deleted_at IS NULL AND t.status = 'published'"                                               \
+  " AND (t.published_at IS NULL OR t.published_at <= t.updated_at) "
+
 /* The sync stream: $3, $4 cursor (updated_at, id), $5 updated_since, $6 include_deleted. */
 #define SYNC(table, json, idtype)                                                                  \
-  "SELECT CASE WHEN t.deleted_at IS NULL THEN " json                                               \
+  "SELECT CASE WHEN " VISIBLE_IN_SYNC " THEN " json                                                \
   " ELSE iasc_tombstone_json(t.id::text, t.slug, t.updated_at) END::text,"                         \
   " t.updated_at::text, t.id::text FROM " table " t"                                               \
   " WHERE t.updated_at >= $5::timestamptz"                                                         \
-  " AND ((" VISIBLE ") OR ($6::boolean AND t.deleted_at IS NOT NULL))"                             \
+  " AND ((" VISIBLE_IN_SYNC ") OR $6::boolean)"                                                    \
   " AND ($3::timestamptz IS NULL OR (t.updated_at, t.id) > ($3::timestamptz, $4::" idtype "))"     \
   " ORDER BY t.updated_at, t.id LIMIT $2::int"
 
@@ -216,6 +223,36 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                          " AND ($3::bigint IS NULL OR a.id < $3::bigint)"
                          " ORDER BY a.id DESC LIMIT $2::int",
                          5},
+
+    /* The newest 50 entries of a feed. $1 base, $2 news|publications|all, $3 tag, $4
+     * publication type (excludes news). Returns the entries as a JSON array, and the time of
+     * the last change to the feed's sources. */
+    [STMT_FEED] = {"feed",
+                   "WITH items AS ("
+                   " SELECT 'news'::text AS kind, t.id, t.slug, t.title, t.summary,"
+                   " t.body_html, t.published_at, t.updated_at, t.tags FROM news t"
+                   " WHERE $2::text IN ('news', 'all') AND $4::text IS NULL AND" VISIBLE
+                   " AND ($3::text IS NULL OR t.tags @> ARRAY[$3::text])"
+                   " UNION ALL SELECT 'publications', t.id, t.slug, t.title, t.summary, NULL,"
+                   " t.published_at, t.updated_at, t.tags FROM publications t"
+                   " WHERE $2::text IN ('publications', 'all') AND" VISIBLE
+                   " AND ($3::text IS NULL OR t.tags @> ARRAY[$3::text])"
+                   " AND ($4::text IS NULL OR t.type = $4::text)),"
+                   " top AS (SELECT * FROM items"
+                   " ORDER BY coalesce(published_at, '-infinity') DESC, id DESC LIMIT 50)"
+                   " SELECT coalesce(json_agg(json_build_object('id', 'urn:uuid:' || t.id,"
+                   " 'title', t.title, 'link', $1::text || '/v1/' || t.kind || '/' || t.slug,"
+                   " 'published', iasc_ts_s(t.published_at), 'updated', iasc_ts(t.updated_at),"
+                   " 'summary', t.summary, 'content_html', t.body_html, 'categories', t.tags,"
+                   " 'documents', CASE WHEN t.kind = 'publications'"
+                   " THEN iasc_publication_documents(t.id) END)"
+                   " ORDER BY coalesce(t.published_at, '-infinity') DESC, t.id DESC), '[]')::text,"
+                   " iasc_ts(coalesce(iasc_feed_last_change($2::text), 'epoch')),"
+                   " extract(epoch FROM date_trunc('second',"
+                   " coalesce(iasc_feed_last_change($2::text), 'epoch')))::bigint FROM top t",
+                   4},
+    /* Records scheduled items whose time has come as changes (see migration 0005). */
+    [STMT_PUBLISH_DUE] = {"publish_due", "SELECT iasc_publish_due()", 0},
 
     [STMT_SEARCH] = {"search",
                      "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"

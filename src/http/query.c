@@ -3,6 +3,7 @@
 #include "iasc/query.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,9 +101,12 @@ enum iasc_result query_parse(struct http_req *req, const char *raw, const char *
           !query_valid_utf8(value, strlen(value)) || strlen(name) > 64 ||
           strlen(value) > MAX_VALUE_BYTES) {
         bool long_value = value != NULL && strlen(value) > MAX_VALUE_BYTES;
+        bool nameable = name != NULL && strlen(name) <= 64 && query_valid_utf8(name, strlen(name));
+        if (nameable)
+          snprintf(req->bad_param, sizeof req->bad_param, "%s", name);
         free(name);
         free(value);
-        *field = "query";
+        *field = nameable ? req->bad_param : "query";
         *message = long_value ? "a query value is longer than 1024 bytes"
                               : "the query string is not valid percent-encoded UTF-8";
         return IASC_INVALID_PARAMETER;

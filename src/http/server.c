@@ -212,7 +212,8 @@ static bool authorize(struct http_req *req, struct http_res *res, const struct r
 /* Routes the request into res. */
 static void route_request(struct http_req *req, struct http_res *res, const char *raw_query) {
   const char *field, *message;
-  if (!accepts_json(http_req_header(req, "Accept"))) {
+  /* Feed readers send every kind of Accept: feeds answer in their own format regardless. */
+  if (strncmp(req->path, "/v1/feeds/", 10) != 0 && !accepts_json(http_req_header(req, "Accept"))) {
     http_problem(req, res, IASC_NOT_ACCEPTABLE, NULL, "This API answers in application/json only.");
     return;
   }
@@ -350,7 +351,7 @@ int server_start(const struct iasc_config *cfg) {
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->workers, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(64 * 1024), NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(256 * 1024), NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
       {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
@@ -366,6 +367,10 @@ int server_start(const struct iasc_config *cfg) {
   LOG_INFO("server", "listening on http://%s:%u with %u workers", cfg->bind, cfg->port,
            cfg->workers);
   return 0;
+}
+
+void server_content_changed(void) {
+  LOG_DEBUG("server", "content changed");
 }
 
 void server_stop(void) {

@@ -24,6 +24,7 @@ const struct route ROUTES[] = {
                "support-rates:write"),
     COLLECTION("/v1/resources", resources_list, resources_item, KIND_RESOURCES, "resources:write"),
     {"GET", "/v1/search", search_list, NULL, NULL},
+    {"GET", "/v1/feeds/{feed}", feeds_get, NULL, NULL},
     {"GET", "/v1/audit", audit_list, "admin", NULL},
 };
 

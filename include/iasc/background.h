@@ -1,0 +1,16 @@
+/* background.h: the server's one background thread: it listens for content changes made by
+ * any instance (PostgreSQL LISTEN iasc_changes) and, every second, records scheduled items
+ * whose publication time has come (iasc_publish_due). */
+#ifndef IASC_BACKGROUND_H
+#define IASC_BACKGROUND_H
+
+/* Called from the background thread after a change (or when changes may have been missed,
+ * after a lost connection). Must be thread-safe and quick. */
+typedef void (*background_change_fn)(void);
+
+/* Starts the thread. Returns 0, or -1 after logging. */
+int background_start(background_change_fn on_change);
+/* Stops and joins the thread. */
+void background_stop(void);
+
+#endif

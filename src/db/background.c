@@ -1,0 +1,126 @@
+/* background.c: LISTEN for changes and run the publication job, on a connection of its own
+ * (never one of the workers'), reconnecting with backoff. */
+#include "iasc/background.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iasc/bootstrap.h"
+#include "iasc/db.h"
+#include "iasc/log.h"
+
+#define TICK_MS 1000
+
+static pthread_t thread;
+static int stop_pipe[2] = {-1, -1};
+static background_change_fn change_fn;
+static bool started;
+
+static bool exec_simple(PGconn *c, const char *sql) {
+  PGresult *r = PQexec(c, sql);
+  ExecStatusType st = PQresultStatus(r);
+  bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  if (!ok)
+    LOG_WARN("background", "%s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+  return ok;
+}
+
+/* Sleeps up to ms; returns true when asked to stop. */
+static bool wait_stop(int ms) {
+  struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
+  return poll(&p, 1, ms) > 0;
+}
+
+static void *run(void *arg) {
+  (void)arg;
+  PGconn *c = NULL;
+  int backoff_ms = 250;
+  for (;;) {
+    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+      if (c != NULL) {
+        PQfinish(c);
+        c = NULL;
+      }
+      if (bootstrap_ensure())
+        c = db_connect_direct();
+      if (c == NULL || !exec_simple(c, "LISTEN iasc_changes")) {
+        if (c != NULL) {
+          PQfinish(c);
+          c = NULL;
+        }
+        if (wait_stop(backoff_ms))
+          break;
+        backoff_ms = backoff_ms < 8000 ? backoff_ms * 2 : 8000;
+        continue;
+      }
+      backoff_ms = 250;
+      /* Notifications sent while we were away are lost: drop everything cached. */
+      if (change_fn)
+        change_fn();
+    }
+    struct pollfd p[2] = {{.fd = PQsocket(c), .events = POLLIN},
+                          {.fd = stop_pipe[0], .events = POLLIN}};
+    int n = poll(p, 2, TICK_MS);
+    if (n > 0 && (p[1].revents & POLLIN))
+      break;
+    if (n > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP))) {
+      if (!PQconsumeInput(c)) {
+        LOG_WARN("background", "lost the database connection: %s", PQerrorMessage(c));
+        PQfinish(c);
+        c = NULL;
+        continue;
+      }
+      bool changed = false;
+      PGnotify *note;
+      while ((note = PQnotifies(c)) != NULL) {
+        changed = true;
+        PQfreemem(note);
+      }
+      if (changed && change_fn)
+        change_fn();
+    }
+    /* Once a second at most: record scheduled items that went live as changes. */
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec != last.tv_sec) {
+      last = now;
+      PGresult *r = PQexec(c, "SELECT iasc_publish_due()");
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+        LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
+      else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        LOG_WARN("background", "publish job: %s", PQresultErrorMessage(r));
+      PQclear(r);
+    }
+  }
+  if (c != NULL)
+    PQfinish(c);
+  return NULL;
+}
+
+int background_start(background_change_fn on_change) {
+  change_fn = on_change;
+  if (pipe(stop_pipe) != 0 || pthread_create(&thread, NULL, run, NULL) != 0) {
+    LOG_ERROR("background", "cannot start the background thread");
+    return -1;
+  }
+  started = true;
+  return 0;
+}
+
+void background_stop(void) {
+  if (!started)
+    return;
+  ssize_t w = write(stop_pipe[1], "x", 1);
+  (void)w;
+  pthread_join(thread, NULL);
+  close(stop_pipe[0]);
+  close(stop_pipe[1]);
+  started = false;
+}

@@ -1,0 +1,336 @@
+"""Helpers shared by the API tests: an HTTP client that sends paths as given,
+the server/database handles, and assertion helpers. Python 3 stdlib only."""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+
+
+class CIDict(dict):
+    """Case-insensitive header dict; repeated headers are joined with ', '."""
+
+    def __init__(self, pairs=()):
+        super().__init__()
+        for k, v in pairs:
+            lk = k.lower()
+            if lk in self:
+                super().__setitem__(lk, dict.__getitem__(self, lk) + ", " + v)
+            else:
+                super().__setitem__(lk, v)
+
+    def __getitem__(self, k):
+        return super().__getitem__(k.lower())
+
+    def __contains__(self, k):
+        return super().__contains__(k.lower())
+
+    def get(self, k, default=None):
+        return super().get(k.lower(), default)
+
+
+class Resp(tuple):
+    """(status, headers, body, json) with attribute access too."""
+
+    def __new__(cls, status, headers, body, js):
+        return super().__new__(cls, (status, headers, body, js))
+
+    status = property(lambda self: self[0])
+    headers = property(lambda self: self[1])
+    body = property(lambda self: self[2])
+    json = property(lambda self: self[3])
+
+    def describe(self, n=400):
+        b = self.body[:n].decode("utf-8", "replace")
+        return "HTTP %s %s %r" % (self.status, self.headers.get("content-type"), b)
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _parse_json(headers, body):
+    ct = (headers.get("content-type") or "").lower()
+    if "json" not in ct or not body:
+        return None
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+class Server:
+    """One running `BIN serve` process."""
+
+    def __init__(self, binary, env, log_path, host="127.0.0.1"):
+        self.binary = binary
+        self.port = free_port()
+        self.host = host
+        self.log_path = log_path
+        full_env = dict(os.environ)
+        full_env.update(env)
+        full_env.update({"PORT": str(self.port), "BIND": host})
+        self.log_file = open(log_path, "wb")
+        self.proc = subprocess.Popen([binary, "serve"], env=full_env, stdin=subprocess.DEVNULL,
+                                     stdout=self.log_file, stderr=self.log_file)
+        self.ready_offset = 0
+
+    def wait_healthy(self, timeout=20.0):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return "server exited with status %s before answering /healthz" % self.proc.returncode
+            try:
+                r = request(self.host, self.port, "/healthz", timeout=2)
+                if r.status == 200:
+                    self.ready_offset = os.path.getsize(self.log_path)
+                    return None
+                last = r.describe()
+            except OSError as e:
+                last = repr(e)
+            time.sleep(0.1)
+        return "GET /healthz did not answer 200 within %.0f s (last: %s)" % (timeout, last)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, wait; returns None when it stopped by itself, else a message."""
+        msg = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                msg = "server did not exit within %.0f s of SIGTERM (killed)" % timeout
+        self.log_file.close()
+        return msg
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+def request(host, port, path, headers=None, method="GET", body=None, timeout=15):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        # skip_host/skip_accept_encoding only when the caller sets them.
+        hdrs = dict(headers or {})
+        lower = {k.lower() for k in hdrs}
+        conn.putrequest(method, path, skip_host="host" in lower,
+                        skip_accept_encoding="accept-encoding" in lower)
+        for k, v in hdrs.items():
+            conn.putheader(k, v)
+        if body is not None:
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            if "content-length" not in lower:
+                conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        hd = CIDict(resp.getheaders())
+        return Resp(resp.status, hd, data, _parse_json(hd, data))
+    finally:
+        conn.close()
+
+
+def raw_request(host, port, raw, timeout=10):
+    """Sends raw bytes; returns Resp parsed from the answer (body read to EOF/Content-Length)."""
+    s = socket.create_connection((host, port), timeout=timeout)
+    try:
+        s.sendall(raw)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/\d\.\d (\d{3})", lines[0] if lines else "")
+        if not m:
+            raise TestFailure("unparsable response to raw request: %r" % buf[:200])
+        status = int(m.group(1))
+        pairs = []
+        for ln in lines[1:]:
+            if ":" in ln:
+                k, v = ln.split(":", 1)
+                pairs.append((k.strip(), v.strip()))
+        hd = CIDict(pairs)
+        n = hd.get("content-length")
+        if n is not None:
+            n = int(n)
+            while len(rest) < n:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            rest = rest[:n]
+        return Resp(status, hd, rest, _parse_json(hd, rest))
+    finally:
+        s.close()
+
+
+class Api:
+    def __init__(self, binary, database_url, server, psql_base, repo):
+        self.binary = binary
+        self.database_url = database_url
+        self.server = server
+        self.psql_base = psql_base  # argv prefix for psql connected to the scratch db
+        self.repo = repo
+        self.extra_servers = []
+
+    @property
+    def port(self):
+        return self.server.port
+
+    @property
+    def host(self):
+        return self.server.host
+
+    @property
+    def base(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def get(self, path, headers=None, method="GET", body=None, timeout=15):
+        return request(self.host, self.port, path, headers=headers, method=method, body=body, timeout=timeout)
+
+    def raw(self, data):
+        return raw_request(self.host, self.port, data)
+
+    def psql(self, sql):
+        """Runs SQL in the scratch database; returns stdout (unaligned, tuples only)."""
+        p = subprocess.run(self.psql_base + ["-v", "ON_ERROR_STOP=1", "-XAtq", "-c", sql],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if p.returncode != 0:
+            raise TestFailure("psql failed (%d): %s\nSQL: %s" % (p.returncode, p.stderr.decode(errors="replace"), sql))
+        return p.stdout.decode()
+
+    def run_cli(self, *args, env=None, timeout=30):
+        e = dict(os.environ)
+        e["DATABASE_URL"] = self.database_url
+        if env:
+            e.update(env)
+        return subprocess.run([self.binary] + list(args), env=e, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+
+    def start_server(self, env, log_path):
+        e = {"IASC_LOG_LEVEL": "debug"}
+        e.update(env)
+        srv = Server(self.binary, e, log_path)
+        self.extra_servers.append(srv)
+        return srv
+
+
+# ---------------------------------------------------------------- assertions
+
+def check(cond, msg, *args):
+    if not cond:
+        raise TestFailure(msg % args if args else msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise TestFailure("%s: expected %r, got %r" % (what, want, got))
+
+
+def ok_json(r, what):
+    """Asserts a 200 JSON answer and returns the parsed body."""
+    check(r.status == 200, "%s: expected 200, got %s", what, r.describe())
+    ct = (r.headers.get("content-type") or "").lower()
+    check(ct.startswith("application/json"), "%s: expected Content-Type application/json, got %r", what, ct)
+    check(r.json is not None, "%s: body is not JSON: %r", what, r.body[:200])
+    return r.json
+
+
+def ok_list(r, what):
+    js = ok_json(r, what)
+    check(isinstance(js, dict) and isinstance(js.get("data"), list),
+          "%s: expected {\"data\": [...]}, got %r", what, r.body[:200])
+    check("next_cursor" in js, "%s: list body lacks next_cursor", what)
+    return js
+
+
+def problem(r, status, what, field=None, ptype=None):
+    """Asserts an RFC 9457 problem answer with the status; field, when given,
+    must be named (in errors[].field, or failing that in detail)."""
+    check(r.status == status, "%s: expected %d, got %s", what, status, r.describe())
+    ct = (r.headers.get("content-type") or "").lower()
+    check(ct.startswith("application/problem+json"),
+          "%s: expected Content-Type application/problem+json, got %r", what, ct)
+    js = r.json
+    check(isinstance(js, dict), "%s: problem body is not a JSON object: %r", what, r.body[:200])
+    for k in ("type", "title", "status", "detail"):
+        check(k in js, "%s: problem lacks %r: %r", what, k, js)
+    check(js["status"] == status, "%s: problem status %r != %d", what, js.get("status"), status)
+    check(isinstance(js["title"], str) and js["title"], "%s: problem title empty", what)
+    if ptype is not None:
+        check(str(js["type"]).endswith("/problems/" + ptype) or js["type"] == ptype,
+              "%s: expected problem type /problems/%s, got %r", what, ptype, js["type"])
+    if field is not None:
+        fields = [e.get("field") for e in js.get("errors") or [] if isinstance(e, dict)]
+        check(field in fields or field in str(js.get("detail")),
+              "%s: problem does not name %r (errors=%r, detail=%r)", what, field, js.get("errors"), js.get("detail"))
+    return js
+
+
+def q(params):
+    """Query string from a list of (name, value) pairs, percent-encoded."""
+    return urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+def parse_link_next(link):
+    if not link:
+        return None
+    for part in link.split(","):
+        m = re.match(r'\s*<([^>]*)>\s*;(.*)$', part)
+        if m and re.search(r'rel="?next"?', m.group(2)):
+            return m.group(1)
+    return None
+
+
+def walk(api, path, what, max_pages=200):
+    """Follows next_cursor from path; returns list of pages (json bodies)."""
+    pages = []
+    url = path
+    seen_cursors = set()
+    while True:
+        r = api.get(url)
+        js = ok_list(r, "%s (page %d: %s)" % (what, len(pages) + 1, url))
+        pages.append(js)
+        cur = js.get("next_cursor")
+        if cur is None:
+            check(parse_link_next(r.headers.get("link")) is None,
+                  "%s: last page still has a Link rel=next: %r", what, r.headers.get("link"))
+            return pages
+        check(isinstance(cur, str) and cur, "%s: next_cursor must be a non-empty string or null: %r", what, cur)
+        check(cur not in seen_cursors, "%s: next_cursor repeats (%r): endless pagination", what, cur)
+        seen_cursors.add(cur)
+        check(len(pages) < max_pages, "%s: more than %d pages", what, max_pages)
+        sep = "&" if "?" in path else "?"
+        url = path + sep + "cursor=" + urllib.parse.quote(cur, safe="")
+
+
+def all_items(api, path, what):
+    out = []
+    for p in walk(api, path, what):
+        out.extend(p["data"])
+    return out
+
+
+def slugs(items):
+    return [x.get("slug") for x in items]
