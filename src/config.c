@@ -41,6 +41,14 @@ static const struct option_def OPTIONS[] = {
      "error | warning | info | debug (default info)"},
     {"--public-base-url", "IASC_PUBLIC_BASE_URL", OPT_STR, OFF(public_base_url), 0, 0,
      "absolute base for item URLs, e.g. https://api.example.org (default: from Host)"},
+    {"--cache-bytes", "IASC_CACHE_BYTES", OPT_SIZE, OFF(cache_bytes), 0, 1ull << 34,
+     "bytes of memory for cached public answers; 0 turns the cache off (default 67108864)"},
+    {"--max-age", "IASC_MAX_AGE", OPT_UINT, OFF(max_age), 0, 86400,
+     "Cache-Control max-age of public reads, cut to the next scheduled change (default 60)"},
+    {"--stale-while-revalidate", "IASC_STALE_WHILE_REVALIDATE", OPT_UINT,
+     OFF(stale_while_revalidate), 0, 86400, "stale-while-revalidate of public reads (default 30)"},
+    {"--cors-origins", "IASC_CORS_ORIGINS", OPT_STR, OFF(cors_origins), 0, 0,
+     "origins that may read from a browser: * (any, the default) or a comma-separated list"},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -99,6 +107,10 @@ int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
   cfg->max_body_bytes = 1024 * 1024;
   cfg->statement_timeout_ms = 5000;
   cfg->log_level = strdup("info");
+  cfg->cache_bytes = 64u * 1024 * 1024;
+  cfg->max_age = 60;
+  cfg->stale_while_revalidate = 30;
+  cfg->cors_origins = strdup("*");
   for (size_t i = 0; i < NOPTIONS; i++) {
     const char *v = getenv(OPTIONS[i].env);
     if (v != NULL && *v != '\0' && set_option(cfg, &OPTIONS[i], v, OPTIONS[i].env) != 0)
@@ -144,5 +156,6 @@ void config_free(struct iasc_config *cfg) {
   free(cfg->bind);
   free(cfg->log_level);
   free(cfg->public_base_url);
+  free(cfg->cors_origins);
   memset(cfg, 0, sizeof *cfg);
 }

@@ -8,8 +8,12 @@
  * after a lost connection). Must be thread-safe and quick. */
 typedef void (*background_change_fn)(void);
 
+/* Called from the background thread every second with the next instant (seconds since the
+ * epoch, 0: none) at which public answers change by themselves. */
+typedef void (*background_next_change_fn)(long long epoch);
+
 /* Starts the thread. Returns 0, or -1 after logging. */
-int background_start(background_change_fn on_change);
+int background_start(background_change_fn on_change, background_next_change_fn on_next);
 /* Stops and joins the thread. */
 void background_stop(void);
 

@@ -7,16 +7,20 @@
 #include <stdio.h>
 
 struct iasc_config {
-  char *database_url;            /* DATABASE_URL; default: the checkout's local cluster */
-  unsigned port;                 /* PORT, 8080 */
-  char *bind;                    /* BIND, 127.0.0.1 */
-  unsigned workers;              /* IASC_WORKERS, 8: epoll worker threads = DB connections */
-  unsigned max_connections;      /* IASC_MAX_CONNECTIONS, 1024 */
-  unsigned connection_timeout;   /* IASC_CONNECTION_TIMEOUT seconds, 30 */
-  size_t max_body_bytes;         /* IASC_MAX_BODY_BYTES, 1 MiB */
-  unsigned statement_timeout_ms; /* IASC_STATEMENT_TIMEOUT_MS, 5000 */
-  char *log_level;               /* IASC_LOG_LEVEL, info */
-  char *public_base_url;         /* IASC_PUBLIC_BASE_URL, unset: from the Host header */
+  char *database_url;              /* DATABASE_URL; default: the checkout's local cluster */
+  unsigned port;                   /* PORT, 8080 */
+  char *bind;                      /* BIND, 127.0.0.1 */
+  unsigned workers;                /* IASC_WORKERS, 8: epoll worker threads = DB connections */
+  unsigned max_connections;        /* IASC_MAX_CONNECTIONS, 1024 */
+  unsigned connection_timeout;     /* IASC_CONNECTION_TIMEOUT seconds, 30 */
+  size_t max_body_bytes;           /* IASC_MAX_BODY_BYTES, 1 MiB */
+  unsigned statement_timeout_ms;   /* IASC_STATEMENT_TIMEOUT_MS, 5000 */
+  char *log_level;                 /* IASC_LOG_LEVEL, info */
+  char *public_base_url;           /* IASC_PUBLIC_BASE_URL, unset: from the Host header */
+  size_t cache_bytes;              /* IASC_CACHE_BYTES, 64 MiB; 0 turns the response cache off */
+  unsigned max_age;                /* IASC_MAX_AGE seconds, 60: max-age of public reads */
+  unsigned stale_while_revalidate; /* IASC_STALE_WHILE_REVALIDATE seconds, 30 */
+  char *cors_origins;              /* IASC_CORS_ORIGINS, "*": comma-separated origins, or * */
 };
 
 /* Fills cfg from defaults, the environment, then argv flags (argv[first..]).

@@ -10,6 +10,10 @@ int server_start(const struct iasc_config *cfg);
  * Thread-safe. */
 void server_content_changed(void);
 
+/* The next instant (seconds since the epoch, 0: none) at which public answers change by
+ * themselves (a scheduled publication, a rate's start or end): max-age is cut to it. */
+void server_next_change(long long epoch);
+
 /* Stops accepting, waits for workers, frees the instance. */
 void server_stop(void);
 

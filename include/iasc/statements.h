@@ -29,6 +29,7 @@ enum stmt_id {
   STMT_AUDIT_LIST,
   STMT_FEED,
   STMT_PUBLISH_DUE,
+  STMT_NEXT_CHANGE,
   STMT_COUNT
 };
 

@@ -60,3 +60,28 @@ CREATE FUNCTION iasc_feed_last_change(which text) RETURNS timestamptz LANGUAGE s
     SELECT max(updated_at) FROM publications WHERE which IN ('publications', 'all')
   ) t
 $$;
+
+-- The next instant at which a public answer changes by itself, without a write: a scheduled
+-- publication, or the start or end of a support rate's or a helpline's period (periods are
+-- Europe/London dates; an end date is inclusive, so the change is at the next midnight).
+-- Responses may be cached until then, not longer. NULL when nothing is scheduled.
+CREATE FUNCTION iasc_next_scheduled_change() RETURNS timestamptz LANGUAGE sql STABLE AS $$
+  SELECT min(x) FROM (
+    SELECT min(published_at) AS x FROM news
+      WHERE published_at > now() AND deleted_at IS NULL AND status = 'published'
+    UNION ALL SELECT min(published_at) FROM publications
+      WHERE published_at > now() AND deleted_at IS NULL AND status = 'published'
+    UNION ALL SELECT min(published_at) FROM resources
+      WHERE published_at > now() AND deleted_at IS NULL AND status = 'published'
+    UNION ALL SELECT min(published_at) FROM helplines
+      WHERE published_at > now() AND deleted_at IS NULL AND status = 'published'
+    UNION ALL SELECT min(published_at) FROM support_rates
+      WHERE published_at > now() AND deleted_at IS NULL AND status = 'published'
+    UNION ALL SELECT min(iasc_london_start(d)) FROM (
+      SELECT effective_from AS d FROM support_rates WHERE deleted_at IS NULL
+      UNION ALL SELECT effective_to + 1 FROM support_rates WHERE deleted_at IS NULL
+      UNION ALL SELECT valid_from FROM helplines WHERE deleted_at IS NULL
+      UNION ALL SELECT valid_to + 1 FROM helplines WHERE deleted_at IS NULL
+    ) b WHERE d > iasc_london_date(now())
+  ) t
+$$;

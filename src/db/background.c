@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 static pthread_t thread;
 static int stop_pipe[2] = {-1, -1};
 static background_change_fn change_fn;
+static background_next_change_fn next_fn;
 static bool started;
 
 static bool exec_simple(PGconn *c, const char *sql) {
@@ -91,7 +93,10 @@ static void *run(void *arg) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec != last.tv_sec) {
       last = now;
-      PGresult *r = PQexec(c, "SELECT iasc_publish_due()");
+      PGresult *r = PQexec(c, "SELECT iasc_publish_due(), coalesce(ceil(extract(epoch FROM"
+                              " iasc_next_scheduled_change())), 0)::bigint");
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && next_fn)
+        next_fn(strtoll(PQgetvalue(r, 0, 1), NULL, 10));
       if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0)
         LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
       else if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -104,8 +109,9 @@ static void *run(void *arg) {
   return NULL;
 }
 
-int background_start(background_change_fn on_change) {
+int background_start(background_change_fn on_change, background_next_change_fn on_next) {
   change_fn = on_change;
+  next_fn = on_next;
   if (pipe(stop_pipe) != 0 || pthread_create(&thread, NULL, run, NULL) != 0) {
     LOG_ERROR("background", "cannot start the background thread");
     return -1;

@@ -74,12 +74,12 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                           "1))" RANKED_PAGE,
          10},
     [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
-    [STMT_NEWS_GET] =
-        {"news_get",
-         "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version), t.updated_at"
-         " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
-         " AND ($3::boolean OR (" VISIBLE "))",
-         3},
+    [STMT_NEWS_GET] = {"news_get",
+                       "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version),"
+                       " ceil(extract(epoch FROM t.updated_at))::bigint"
+                       " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
+                       " AND ($3::boolean OR (" VISIBLE "))",
+                       3},
 
 /* $5 type, $6 tag, $7 year */
 #define PUBLICATION_FILTERS(type, tag, year)                                                       \
@@ -108,7 +108,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                                 SYNC("publications", "iasc_publication_json(t, $1)", "uuid"), 6},
     [STMT_PUBLICATIONS_GET] =
         {"publications_get",
-         "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM publications t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -130,7 +131,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                              SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"), 6},
     [STMT_HELPLINES_GET] =
         {"helplines_get",
-         "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM helplines t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -188,7 +190,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                              SYNC("resources", "iasc_resource_json(t, $1)", "uuid"), 6},
     [STMT_RESOURCES_GET] =
         {"resources_get",
-         "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version), t.updated_at"
+         "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM resources t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -248,11 +251,16 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    " THEN iasc_publication_documents(t.id) END)"
                    " ORDER BY coalesce(t.published_at, '-infinity') DESC, t.id DESC), '[]')::text,"
                    " iasc_ts(coalesce(iasc_feed_last_change($2::text), 'epoch')),"
-                   " extract(epoch FROM date_trunc('second',"
+                   " ceil(extract(epoch FROM"
                    " coalesce(iasc_feed_last_change($2::text), 'epoch')))::bigint FROM top t",
                    4},
     /* Records scheduled items whose time has come as changes (see migration 0005). */
     [STMT_PUBLISH_DUE] = {"publish_due", "SELECT iasc_publish_due()", 0},
+    /* When public answers next change by themselves (seconds since the epoch, 0: never). */
+    [STMT_NEXT_CHANGE] = {"next_change",
+                          "SELECT coalesce(ceil(extract(epoch FROM iasc_next_scheduled_change())),"
+                          " 0)::bigint",
+                          0},
 
     [STMT_SEARCH] = {"search",
                      "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"

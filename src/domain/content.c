@@ -70,8 +70,10 @@ enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *ke
       res = IASC_NOT_FOUND;
     else if ((it->json = strdup(PQgetvalue(r, 0, 0))) == NULL)
       res = IASC_INTERNAL;
-    else
+    else {
       snprintf(it->etag, sizeof it->etag, "%s", PQgetvalue(r, 0, 1));
+      it->updated = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    }
   }
   PQclear(r);
   return res;

@@ -9,12 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include <gnutls/crypto.h>
 #include <ulfius.h>
 
 #include "iasc/auth.h"
+#include "iasc/cache.h"
+#include "iasc/conditional.h"
+#include "iasc/cors.h"
+#include "iasc/gzip.h"
 #include "iasc/bootstrap.h"
 #include "iasc/log.h"
 #include "iasc/query.h"
@@ -22,6 +27,14 @@
 
 static struct _u_instance instance;
 static struct sockaddr_in bind_addr;
+static struct cors_config cors;
+/* Seconds since the epoch: the next scheduled change to public answers (0: none known), and
+ * the last content change this process has heard of (rounded up), the Last-Modified of
+ * answers that have no better one. */
+static atomic_llong next_change;
+static atomic_llong last_change;
+
+#define CSP_JSON "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 const char *http_req_header(const struct http_req *req, const char *name) {
   const struct _u_request *r = req->raw;
@@ -210,21 +223,11 @@ static bool authorize(struct http_req *req, struct http_res *res, const struct r
 }
 
 /* Routes the request into res. */
-static void route_request(struct http_req *req, struct http_res *res, const char *raw_query) {
-  const char *field, *message;
-  /* Feed readers send every kind of Accept: feeds answer in their own format regardless. */
-  if (strncmp(req->path, "/v1/feeds/", 10) != 0 && !accepts_json(http_req_header(req, "Accept"))) {
-    http_problem(req, res, IASC_NOT_ACCEPTABLE, NULL, "This API answers in application/json only.");
-    return;
-  }
+static void route_request(struct http_req *req, struct http_res *res) {
   if (req->body_len > req->cfg->max_body_bytes) {
     http_problem(req, res, IASC_PAYLOAD_TOO_LARGE, NULL,
                  "The request body is larger than the limit of %zu bytes.",
                  req->cfg->max_body_bytes);
-    return;
-  }
-  if (query_parse(req, raw_query, &field, &message) != IASC_OK) {
-    http_problem(req, res, IASC_INVALID_PARAMETER, field, "%s.", message);
     return;
   }
   size_t plen = strlen(req->path);
@@ -245,6 +248,10 @@ static void route_request(struct http_req *req, struct http_res *res, const char
     res->status = 204;
     res->cache_control = "no-store";
     http_res_header(res, "Allow", allow);
+    const char *origin = http_req_header(req, "Origin");
+    if (cors_is_preflight(req->method, origin,
+                          http_req_header(req, "Access-Control-Request-Method")))
+      cors_headers(&cors, origin, true, cors_add_to_res, res);
   } else if (o == ROUTER_NO_METHOD) {
     http_problem(req, res, IASC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s.",
                  req->method, allow);
@@ -256,13 +263,138 @@ static void route_request(struct http_req *req, struct http_res *res, const char
   free(scratch);
 }
 
+/* Headers gathered for the wire, Vary merged. */
+struct out_headers {
+  struct http_res *res; /* the handler's response (its headers are ours to add to) */
+};
+
+/* Cache-Control and the cache lifetime of a public answer: max-age cut to the next scheduled
+ * change, so that neither we nor any cache downstream serves it past that moment. */
+static unsigned public_max_age(const struct iasc_config *cfg, bool *cut) {
+  long long next = atomic_load(&next_change);
+  long long now = (long long)time(NULL);
+  unsigned age = cfg->max_age;
+  *cut = false;
+  if (next > 0 && next - now < (long long)age) {
+    age = next > now ? (unsigned)(next - now) : 0;
+    *cut = true;
+  }
+  return age;
+}
+
+/* Takes a header out of res (the entry path re-emits it), returning its value (owned). */
+static char *take_header(struct http_res *res, const char *name) {
+  for (size_t i = 0; i < res->nheaders; i++) {
+    if (strcasecmp(res->headers[i].name, name) == 0) {
+      char *v = res->headers[i].value;
+      free(res->headers[i].name);
+      res->headers[i] = res->headers[--res->nheaders];
+      return v;
+    }
+  }
+  return NULL;
+}
+
+/* Turns a handler's 200 answer to a GET into an entry (stored when public and cacheable), so
+ * that fresh answers and cached ones leave by the same code. Returns NULL when out of memory. */
+static struct cache_entry *entry_from_res(const struct http_req *req, struct http_res *res,
+                                          const char *key, uint64_t gen, enum gzip_choice gc,
+                                          bool store) {
+  char *etag = take_header(res, "ETag");
+  char *link = take_header(res, "Link");
+  bool cut;
+  unsigned age = public_max_age(req->cfg, &cut);
+  struct cache_item it = {
+      .status = res->status,
+      .content_type = res->content_type,
+      .etag = etag,
+      .last_modified =
+          res->last_modified > 0 ? (time_t)res->last_modified : (time_t)atomic_load(&last_change),
+      .link = link,
+      .max_age = age,
+      .body = res->body ? res->body : "",
+      .body_len = res->body_len,
+      .no_gzip = !store && gc == GZIP_IDENTITY,
+  };
+  struct cache_entry *e = cache_entry_new(key ? key : req->path, &it, store ? age : 0, gen);
+  if (e != NULL && store && key != NULL)
+    cache_insert(e);
+  free(etag);
+  free(link);
+  return e;
+}
+
+/* Answers from an entry: the coding the client takes, 304 when its copy is current. */
+static int send_entry(const struct _u_request *request, struct _u_response *response,
+                      const struct http_req *req, const struct cache_entry *e, enum gzip_choice gc,
+                      const char *cache_control, struct http_res *extra) {
+  const char *body = e->body;
+  size_t len = e->body_len;
+  const char *etag = e->etag;
+  struct buf tmp = {0};
+  bool gz = false;
+  if (gzip_should_compress(gc, e->body_len)) {
+    if (e->gzip != NULL) {
+      body = e->gzip;
+      len = e->gzip_len;
+      gz = true;
+    } else if (gc == GZIP_ONLY && gzip_compress(e->body, e->body_len, &tmp)) {
+      body = tmp.data;
+      len = tmp.len;
+      gz = true;
+    }
+  }
+  if (gz && e->etag_gzip[0] != '\0')
+    etag = e->etag_gzip;
+  bool not_modified = conditional_is_not_modified(
+      u_map_get_case(request->map_header, "If-None-Match"),
+      u_map_get_case(request->map_header, "If-Modified-Since"), etag, e->last_modified);
+  int status = not_modified ? 304 : e->status;
+  if (!not_modified && len > 0)
+    ulfius_set_binary_body_response(response, (unsigned)status, body, len);
+  response->status = status;
+  if (!not_modified && e->content_type != NULL)
+    u_map_put(response->map_header, "Content-Type", e->content_type);
+  if (gz && !not_modified)
+    u_map_put(response->map_header, "Content-Encoding", "gzip");
+  u_map_put(response->map_header, "ETag", etag);
+  if (e->last_modified > 0) {
+    char date[CONDITIONAL_DATE_MAX];
+    conditional_http_date(e->last_modified, date);
+    u_map_put(response->map_header, "Last-Modified", date);
+  }
+  if (e->link != NULL)
+    u_map_put(response->map_header, "Link", e->link);
+  char cc[96];
+  if (cache_control == NULL) {
+    bool cut;
+    unsigned age = public_max_age(req->cfg, &cut);
+    if (age > e->max_age)
+      age = e->max_age; /* never promise more than the entry was computed for */
+    if (cut || req->cfg->stale_while_revalidate == 0)
+      snprintf(cc, sizeof cc, "public, max-age=%u", age);
+    else
+      snprintf(cc, sizeof cc, "public, max-age=%u, stale-while-revalidate=%u", age,
+               req->cfg->stale_while_revalidate);
+    cache_control = cc;
+  }
+  u_map_put(response->map_header, "Cache-Control", cache_control);
+  http_res_header(extra, "Vary", "Accept-Encoding");
+  buf_free(&tmp);
+  return status;
+}
+
 static int dispatch(const struct _u_request *request, struct _u_response *response,
                     void *user_data) {
   const struct iasc_config *cfg = user_data;
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   struct http_req req = {0};
-  struct http_res res = {0};
+  struct http_res res = {0}; /* the handler's answer (or a problem) */
+  struct http_res hdr = {0}; /* headers added on either path: Vary, CORS */
+  struct cache_entry *e = NULL;
+  char *key = NULL;
+  int status;
   req.raw = request;
   req.cfg = cfg;
   req.method = request->http_verb ? request->http_verb : "GET";
@@ -281,55 +413,125 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
   const char *qmark = strchr(url, '?');
   size_t path_len = qmark ? (size_t)(qmark - url) : strlen(url);
   req.path = decode_path(url, path_len);
+  bool get = strcmp(req.method, "GET") == 0 || req.head;
+  enum gzip_choice gc = gzip_negotiate(u_map_get_case(request->map_header, "Accept-Encoding"));
+  /* Public GETs may come from the cache: not with a token, not the health probes. */
+  bool cacheable = get && u_map_get_case(request->map_header, "Authorization") == NULL &&
+                   req.path != NULL && strncmp(req.path, "/v1/", 4) == 0;
+  uint64_t gen = cache_generation(); /* before anything is read */
+  const char *field, *message;
+
   if (req.path == NULL || req.base_url == NULL) {
     req.path = req.path ? req.path : strdup("?");
     http_problem(&req, &res, IASC_BAD_REQUEST, NULL,
                  "The request path is not valid percent-encoded UTF-8.");
+  } else if (query_parse(&req, qmark ? qmark + 1 : NULL, &field, &message) != IASC_OK) {
+    http_problem(&req, &res, IASC_INVALID_PARAMETER, field, "%s.", message);
+  } else if (strncmp(req.path, "/v1/feeds/", 10) != 0 &&
+             !accepts_json(u_map_get_case(request->map_header, "Accept"))) {
+    /* Feed readers send every kind of Accept: feeds answer in their own format regardless. */
+    http_problem(&req, &res, IASC_NOT_ACCEPTABLE, NULL,
+                 "This API answers in application/json only.");
+  } else if (gc == GZIP_NONE_ACCEPTABLE) {
+    http_problem(&req, &res, IASC_NOT_ACCEPTABLE, NULL,
+                 "Accept-Encoding refuses every coding this server has (gzip, identity).");
   } else {
-    route_request(&req, &res, qmark ? qmark + 1 : NULL);
+    if (cacheable && cfg->cache_bytes > 0) {
+      key = cache_key(req.base_url, req.path, req.query, req.nquery);
+      e = key ? cache_get(key) : NULL;
+    }
+    if (e == NULL) {
+      route_request(&req, &res);
+      if (get && res.status == 200) {
+        bool store = cacheable && !req.authenticated && res.cache_control == NULL;
+        e = entry_from_res(&req, &res, key, gen, gc, store);
+      }
+    }
   }
 
   /* The one response path. */
-  if (res.status == 0)
-    http_problem(&req, &res, IASC_INTERNAL, NULL, "The handler produced no response.");
-  if (res.body_len > 0)
-    ulfius_set_binary_body_response(response, (unsigned)res.status, res.body, res.body_len);
-  response->status = res.status;
-  if (res.status != 204 && res.content_type != NULL)
-    u_map_put(response->map_header, "Content-Type", res.content_type);
-  const char *cache = res.cache_control;
-  if (req.authenticated)
-    cache = "private, no-store";
-  else if (cache == NULL)
-    cache = res.status == 200 ? "public, max-age=60" : "no-store";
-  u_map_put(response->map_header, "Cache-Control", cache);
+  if (e != NULL) {
+    const char *cc = req.authenticated ? "private, no-store" : res.cache_control;
+    status = send_entry(request, response, &req, e, gc, cc, &hdr);
+    if (e->content_type != NULL && strncmp(e->content_type, "application/json", 16) == 0)
+      u_map_put(response->map_header, "Content-Security-Policy", CSP_JSON);
+    cache_release(e);
+  } else {
+    if (res.status == 0)
+      http_problem(&req, &res, IASC_INTERNAL, NULL, "The handler produced no response.");
+    status = res.status;
+    if (res.body_len > 0)
+      ulfius_set_binary_body_response(response, (unsigned)res.status, res.body, res.body_len);
+    response->status = res.status;
+    if (res.status != 204 && res.content_type != NULL) {
+      u_map_put(response->map_header, "Content-Type", res.content_type);
+      u_map_put(response->map_header, "Content-Security-Policy", CSP_JSON);
+    }
+    const char *cache = res.cache_control;
+    if (req.authenticated)
+      cache = "private, no-store";
+    else if (cache == NULL)
+      cache = "no-store";
+    u_map_put(response->map_header, "Cache-Control", cache);
+  }
   u_map_put(response->map_header, "X-Request-Id", req.request_id);
   u_map_put(response->map_header, "X-Content-Type-Options", "nosniff");
   u_map_put(response->map_header, "Referrer-Policy", "no-referrer");
+  const char *origin = u_map_get_case(request->map_header, "Origin");
+  if (strcmp(req.method, "OPTIONS") != 0)
+    cors_headers(&cors, origin, false, cors_add_to_res, &hdr);
   for (size_t i = 0; i < res.nheaders; i++)
     u_map_put(response->map_header, res.headers[i].name, res.headers[i].value);
+  for (size_t i = 0; i < hdr.nheaders; i++)
+    u_map_put(response->map_header, hdr.headers[i].name, hdr.headers[i].value);
+  /* A successful write: this process's cached answers are stale now (other instances hear
+   * of it through NOTIFY). */
+  if (!get && status < 300 && strcmp(req.method, "OPTIONS") != 0)
+    server_content_changed();
 
   /* Privacy: never the client address; never the query of a helplines request. */
   bool hide_query = strncmp(req.path, "/v1/helplines", 13) == 0;
-  LOG_INFO("http", "req=%s %s %s%s%s %d %.2fms", req.request_id, req.method, req.path,
-           qmark && !hide_query ? "?" : "", qmark && !hide_query ? qmark + 1 : "", res.status,
-           elapsed_ms(&t0));
+  LOG_INFO("http", "req=%s %s %s%s%s %d%s %.2fms", req.request_id, req.method, req.path,
+           qmark && !hide_query ? "?" : "", qmark && !hide_query ? qmark + 1 : "", status,
+           key != NULL && res.status == 0 ? " cached" : "", elapsed_ms(&t0));
 
   for (size_t i = 0; i < req.nquery; i++) {
     free(req.query[i].name);
     free(req.query[i].value);
   }
-  for (size_t i = 0; i < res.nheaders; i++) {
-    free(res.headers[i].name);
-    free(res.headers[i].value);
+  for (struct http_res *r = &res; r != NULL; r = r == &res ? &hdr : NULL) {
+    for (size_t i = 0; i < r->nheaders; i++) {
+      free(r->headers[i].name);
+      free(r->headers[i].value);
+    }
+    free(r->body);
   }
-  free(res.body);
+  free(key);
   free(req.path);
   free(req.base_url);
   return U_CALLBACK_COMPLETE;
 }
 
+void server_content_changed(void) {
+  cache_invalidate_all();
+  atomic_store(&last_change, (long long)time(NULL) + 1);
+}
+
+void server_next_change(long long epoch) {
+  atomic_store(&next_change, epoch);
+}
+
 int server_start(const struct iasc_config *cfg) {
+  const char *cors_error = NULL;
+  if (cors_config_init(&cors, cfg->cors_origins, &cors_error) != 0) {
+    LOG_ERROR("server", "IASC_CORS_ORIGINS: %s", cors_error ? cors_error : "invalid");
+    return -1;
+  }
+  if (cache_init(cfg->cache_bytes, 0) != 0) {
+    LOG_ERROR("server", "cannot create the response cache");
+    return -1;
+  }
+  atomic_store(&last_change, (long long)time(NULL));
   memset(&bind_addr, 0, sizeof bind_addr);
   bind_addr.sin_family = AF_INET;
   bind_addr.sin_port = htons((uint16_t)cfg->port);
@@ -369,11 +571,9 @@ int server_start(const struct iasc_config *cfg) {
   return 0;
 }
 
-void server_content_changed(void) {
-  LOG_DEBUG("server", "content changed");
-}
-
 void server_stop(void) {
   ulfius_stop_framework(&instance);
   ulfius_clean_instance(&instance);
+  cache_shutdown();
+  cors_config_free(&cors);
 }

@@ -98,6 +98,7 @@ void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt) 
   }
   http_res_json(res, 200, it.json, strlen(it.json));
   http_res_header(res, "ETag", it.etag);
+  res->last_modified = it.updated;
 }
 
 bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,

@@ -128,7 +128,8 @@ def test_security_headers_on_200_and_404(api):
 
 
 def test_cache_control_public_on_200_no_store_on_errors(api):
-    eq(api.get("/v1/news?limit=1").headers.get("cache-control"), "public, max-age=60", "Cache-Control on 200")
+    eq(api.get("/v1/news?limit=1").headers.get("cache-control"), "public, max-age=60, stale-while-revalidate=30",
+       "Cache-Control on 200")
     eq(api.get("/v1/news/no-such").headers.get("cache-control"), "no-store", "Cache-Control on 404")
     eq(api.get("/v1/news?limit=abc").headers.get("cache-control"), "no-store", "Cache-Control on 400")
 

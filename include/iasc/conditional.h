@@ -1,0 +1,66 @@
+/* conditional.h: HTTP validators and conditional requests (RFC 9110 §8.8, §13): entity-tag
+ * lists, HTTP-dates, strong ETags from a hash of the body, and the 304 decision.
+ * Every function is pure (no shared state, no locale) and safe from any thread. */
+#ifndef IASC_CONDITIONAL_H
+#define IASC_CONDITIONAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Room for an ETag made by conditional_etag_for or conditional_etag_gzip, NUL included:
+ * "\"" + 16 hex + "-gz" + "\"" + NUL = 22. */
+#define CONDITIONAL_ETAG_MAX 24
+/* Room for an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT" is 29 characters) and its NUL. */
+#define CONDITIONAL_DATE_MAX 30
+
+/* The 64-bit XXH64 hash (seed 0) of n bytes; exported for tests and cache keys. */
+uint64_t conditional_hash64(const void *data, size_t n);
+
+/* Writes a strong ETag for the bytes, "\"<16 lowercase hex of XXH64>\"", into out. */
+void conditional_etag_for(const void *body, size_t len, char out[CONDITIONAL_ETAG_MAX]);
+
+/* Writes the ETag of the gzip-coded representation derived from etag: "-gz" inserted before
+ * the closing quote ("\"abc\"" -> "\"abc-gz\"", W/"abc" -> W/"abc-gz"). The two representations
+ * differ in bytes, so they must not share a strong tag. Returns false (out = "") when etag is
+ * not a quoted entity-tag or the result would not fit in CONDITIONAL_ETAG_MAX. */
+bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]);
+
+/* If-None-Match: true when the field value is "*" or lists an entity-tag that matches etag by
+ * WEAK comparison (W/ prefixes ignored on both sides). Spaces around list members and empty
+ * members are tolerated; a malformed member never matches. NULL if_none_match or etag: false. */
+bool conditional_etag_match(const char *if_none_match, const char *etag);
+
+/* If-Match: true when the precondition holds, i.e. the field value is "*" and the resource
+ * exists (n > 0), or it lists an entity-tag that equals one of current_etags by STRONG
+ * comparison (weak tags never match). n == 0 means the resource does not exist: false.
+ * A NULL if_match means the header is absent: true (there is no precondition to fail;
+ * a route that requires If-Match checks presence itself, 428). */
+bool conditional_if_match(const char *if_match, const char *const *current_etags, size_t n);
+
+/* Parses an HTTP-date: IMF-fixdate, and leniently the obsolete RFC 850
+ * ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms.
+ * Returns false on anything else (out untouched). Text after a ';' is ignored (old browsers
+ * sent "; length=N"). A two-digit year more than 50 years ahead means the previous century. */
+bool conditional_parse_http_date(const char *s, time_t *out);
+
+/* If-Modified-Since: true when last_modified is at or before the date in the field value.
+ * False when the value is NULL or not a valid HTTP-date, when that date lies in the future
+ * (an invalid date per RFC 2616 §14.25: it would pin a stale copy), or last_modified <= 0
+ * (unknown). */
+bool conditional_not_modified_since(const char *if_modified_since, time_t last_modified);
+
+/* Writes t as an IMF-fixdate into out. Times before the epoch or after year 9999 are clamped. */
+void conditional_http_date(time_t t, char out[CONDITIONAL_DATE_MAX]);
+
+/* The 304 decision for a GET or HEAD whose normal answer is 200 with validators etag (of the
+ * representation that would be sent, i.e. the gzip tag when gzip was negotiated; may be NULL)
+ * and last_modified (<= 0: unknown). RFC 9110 §13.2.2: when If-None-Match is present (inm not
+ * NULL, even if empty or malformed) only it decides and If-Modified-Since is ignored;
+ * otherwise If-Modified-Since decides. Both absent: false. The caller checks the method and
+ * the status; other methods use If-Match/If-Unmodified-Since instead (412). */
+bool conditional_is_not_modified(const char *inm, const char *ims, const char *etag,
+                                 time_t last_modified);
+
+#endif
