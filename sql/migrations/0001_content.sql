@@ -56,7 +56,7 @@ CREATE TABLE publications (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   slug             text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
   title            text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
-  type             text NOT NULL CHECK (type ~ '^[a-z_]+$'),
+  type             text NOT NULL CHECK (type ~ '^[a-z0-9_]+$'),
   summary          text,
   authors          text[] NOT NULL DEFAULT '{}',
   partners         text[] NOT NULL DEFAULT '{}',
@@ -161,7 +161,7 @@ CREATE INDEX support_rates_updated_idx ON support_rates (updated_at, id);
 CREATE TABLE resources (
   id                     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   slug                   text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
-  type                   text NOT NULL CHECK (type ~ '^[a-z_]+$'),
+  type                   text NOT NULL CHECK (type ~ '^[a-z0-9_]+$'),
   collection             text CHECK (collection ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
   title                  text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
   summary                text,

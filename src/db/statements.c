@@ -216,16 +216,19 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                     " $10::text)",
                     10},
     /* $3 cursor (id); $4 type, $5 item (id or slug). Newest first. */
-    [STMT_AUDIT_LIST] = {"audit_list",
-                         "SELECT json_build_object('id', a.id, 'at', iasc_ts(a.at),"
-                         " 'token_id', a.token_id, 'token_name', a.token_name, 'action', a.action,"
-                         " 'type', a.item_type, 'item_id', a.item_id, 'item_slug', a.item_slug,"
-                         " 'before', a.before, 'after', a.after)::text, a.id::text"
-                         " FROM audit_log a WHERE ($4::text IS NULL OR a.item_type = $4::text)"
-                         " AND ($5::text IS NULL OR a.item_id = $5::text OR a.item_slug = $5::text)"
-                         " AND ($3::bigint IS NULL OR a.id < $3::bigint)"
-                         " ORDER BY a.id DESC LIMIT $2::int",
-                         5},
+    [STMT_AUDIT_LIST] =
+        {"audit_list",
+         "SELECT json_build_object('id', a.id, 'at', iasc_ts(a.at),"
+         " 'token_id', a.token_id, 'token_name', a.token_name, 'action', a.action,"
+         " 'type', a.item_type, 'item_id', a.item_id, 'item_slug', a.item_slug,"
+         " 'before', a.before, 'after', a.after,"
+         " 'item_url', $1::text || '/v1/' || a.item_type || '/' || a.item_slug)::text,"
+         " a.id::text"
+         " FROM audit_log a WHERE ($4::text IS NULL OR a.item_type = $4::text)"
+         " AND ($5::text IS NULL OR a.item_id = $5::text OR a.item_slug = $5::text)"
+         " AND ($3::bigint IS NULL OR a.id < $3::bigint)"
+         " ORDER BY a.id DESC LIMIT $2::int",
+         5},
 
     /* The newest 50 entries of a feed. $1 base, $2 news|publications|all, $3 tag, $4
      * publication type (excludes news). Returns the entries as a JSON array, and the time of
