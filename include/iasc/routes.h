@@ -32,6 +32,9 @@ void content_replace(struct http_req *req, struct http_res *res);
 void content_update(struct http_req *req, struct http_res *res);
 void content_delete(struct http_req *req, struct http_res *res);
 
+/* This request's absolute URL (base, path, query re-encoded, without cursor); malloc'd. */
+char *routes_self_url(const struct http_req *req);
+
 /* Fills res with the problem for a failed domain call, with a standard detail. */
 void routes_fail(const struct http_req *req, struct http_res *res, enum iasc_result r);
 

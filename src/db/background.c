@@ -39,10 +39,36 @@ static bool wait_stop(int ms) {
   return poll(&p, 1, ms) > 0;
 }
 
+/* Records scheduled items that went live, learns the next scheduled change, and then, when
+ * something changed, tells the server (in that order: answers cached after the invalidation
+ * must already be cut to the new next change). */
+static void tick(PGconn *c, bool changed) {
+  PGresult *r = PQexec(c, "SELECT iasc_publish_due(), coalesce(floor(extract(epoch FROM"
+                          " iasc_next_scheduled_change())), 0)::bigint");
+  if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+    if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+      LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
+    if (next_fn)
+      next_fn(strtoll(PQgetvalue(r, 0, 1), NULL, 10));
+  } else {
+    LOG_WARN("background", "publish job: %s", PQresultErrorMessage(r));
+  }
+  PQclear(r);
+  /* Our own UPDATEs notify us too; what was queued while the query ran is handled now. */
+  PGnotify *note;
+  while ((note = PQnotifies(c)) != NULL) {
+    changed = true;
+    PQfreemem(note);
+  }
+  if (changed && change_fn)
+    change_fn();
+}
+
 static void *run(void *arg) {
   (void)arg;
   PGconn *c = NULL;
   int backoff_ms = 250;
+  struct timespec last = {0};
   for (;;) {
     if (c == NULL || PQstatus(c) != CONNECTION_OK) {
       if (c != NULL) {
@@ -63,14 +89,14 @@ static void *run(void *arg) {
       }
       backoff_ms = 250;
       /* Notifications sent while we were away are lost: drop everything cached. */
-      if (change_fn)
-        change_fn();
+      tick(c, true);
     }
     struct pollfd p[2] = {{.fd = PQsocket(c), .events = POLLIN},
                           {.fd = stop_pipe[0], .events = POLLIN}};
     int n = poll(p, 2, TICK_MS);
     if (n > 0 && (p[1].revents & POLLIN))
       break;
+    bool changed = false;
     if (n > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP))) {
       if (!PQconsumeInput(c)) {
         LOG_WARN("background", "lost the database connection: %s", PQerrorMessage(c));
@@ -78,30 +104,18 @@ static void *run(void *arg) {
         c = NULL;
         continue;
       }
-      bool changed = false;
       PGnotify *note;
       while ((note = PQnotifies(c)) != NULL) {
         changed = true;
         PQfreemem(note);
       }
-      if (changed && change_fn)
-        change_fn();
     }
-    /* Once a second at most: record scheduled items that went live as changes. */
-    static struct timespec last;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec != last.tv_sec) {
+    /* At every change, and at least once a second. */
+    if (changed || now.tv_sec != last.tv_sec) {
       last = now;
-      PGresult *r = PQexec(c, "SELECT iasc_publish_due(), coalesce(ceil(extract(epoch FROM"
-                              " iasc_next_scheduled_change())), 0)::bigint");
-      if (PQresultStatus(r) == PGRES_TUPLES_OK && next_fn)
-        next_fn(strtoll(PQgetvalue(r, 0, 1), NULL, 10));
-      if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0)
-        LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
-      else if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        LOG_WARN("background", "publish job: %s", PQresultErrorMessage(r));
-      PQclear(r);
+      tick(c, changed);
     }
   }
   if (c != NULL)

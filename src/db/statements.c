@@ -259,9 +259,10 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    4},
     /* Records scheduled items whose time has come as changes (see migration 0005). */
     [STMT_PUBLISH_DUE] = {"publish_due", "SELECT iasc_publish_due()", 0},
-    /* When public answers next change by themselves (seconds since the epoch, 0: never). */
+    /* When public answers next change by themselves (seconds since the epoch, rounded down so
+     * that answers expire no later than the change; 0: never). */
     [STMT_NEXT_CHANGE] = {"next_change",
-                          "SELECT coalesce(ceil(extract(epoch FROM iasc_next_scheduled_change())),"
+                          "SELECT coalesce(floor(extract(epoch FROM iasc_next_scheduled_change())),"
                           " 0)::bigint",
                           0},
 

@@ -19,6 +19,7 @@
 #include "iasc/cache.h"
 #include "iasc/conditional.h"
 #include "iasc/cors.h"
+#include "iasc/db.h"
 #include "iasc/gzip.h"
 #include "iasc/bootstrap.h"
 #include "iasc/log.h"
@@ -270,16 +271,15 @@ struct out_headers {
 
 /* Cache-Control and the cache lifetime of a public answer: max-age cut to the next scheduled
  * change, so that neither we nor any cache downstream serves it past that moment. */
-static unsigned public_max_age(const struct iasc_config *cfg, bool *cut) {
+static unsigned public_max_age(const struct iasc_config *cfg, bool *cut, double *ttl) {
   long long next = atomic_load(&next_change);
-  long long now = (long long)time(NULL);
-  unsigned age = cfg->max_age;
-  *cut = false;
-  if (next > 0 && next - now < (long long)age) {
-    age = next > now ? (unsigned)(next - now) : 0;
-    *cut = true;
-  }
-  return age;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  double left = next > 0 ? (double)next - now : 1e18;
+  *cut = left < (double)cfg->max_age;
+  *ttl = *cut ? (left > 0 ? left : 0) : (double)cfg->max_age;
+  return (unsigned)*ttl;
 }
 
 /* Takes a header out of res (the entry path re-emits it), returning its value (owned). */
@@ -303,7 +303,8 @@ static struct cache_entry *entry_from_res(const struct http_req *req, struct htt
   char *etag = take_header(res, "ETag");
   char *link = take_header(res, "Link");
   bool cut;
-  unsigned age = public_max_age(req->cfg, &cut);
+  double ttl;
+  unsigned age = public_max_age(req->cfg, &cut, &ttl);
   struct cache_item it = {
       .status = res->status,
       .content_type = res->content_type,
@@ -316,7 +317,7 @@ static struct cache_entry *entry_from_res(const struct http_req *req, struct htt
       .body_len = res->body_len,
       .no_gzip = !store && gc == GZIP_IDENTITY,
   };
-  struct cache_entry *e = cache_entry_new(key ? key : req->path, &it, store ? age : 0, gen);
+  struct cache_entry *e = cache_entry_new(key ? key : req->path, &it, store ? ttl : 0, gen);
   if (e != NULL && store && key != NULL)
     cache_insert(e);
   free(etag);
@@ -368,7 +369,8 @@ static int send_entry(const struct _u_request *request, struct _u_response *resp
   char cc[96];
   if (cache_control == NULL) {
     bool cut;
-    unsigned age = public_max_age(req->cfg, &cut);
+    double ttl;
+    unsigned age = public_max_age(req->cfg, &cut, &ttl);
     if (age > e->max_age)
       age = e->max_age; /* never promise more than the entry was computed for */
     if (cut || req->cfg->stale_while_revalidate == 0)
@@ -382,6 +384,18 @@ static int send_entry(const struct _u_request *request, struct _u_response *resp
   http_res_header(extra, "Vary", "Accept-Encoding");
   buf_free(&tmp);
   return status;
+}
+
+/* After a write here: the write may have scheduled something, so learn the next scheduled
+ * change before dropping the cache (answers cached from then on are cut to it). */
+static void after_local_write(void) {
+  PGresult *r = NULL;
+  if (db_exec(STMT_NEXT_CHANGE, NULL, &r) == IASC_OK)
+    server_next_change(strtoll(PQgetvalue(r, 0, 0), NULL, 10));
+  else
+    server_next_change((long long)time(NULL) + 1); /* unknown: keep answers a second at most */
+  PQclear(r);
+  server_content_changed();
 }
 
 static int dispatch(const struct _u_request *request, struct _u_response *response,
@@ -487,7 +501,7 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
   /* A successful write: this process's cached answers are stale now (other instances hear
    * of it through NOTIFY). */
   if (!get && status < 300 && strcmp(req.method, "OPTIONS") != 0)
-    server_content_changed();
+    after_local_write();
 
   /* Privacy: never the client address; never the query of a helplines request. */
   bool hide_query = strncmp(req.path, "/v1/helplines", 13) == 0;

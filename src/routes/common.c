@@ -34,22 +34,39 @@ bool routes_db_ready(const struct http_req *req, struct http_res *res) {
   return false;
 }
 
-/* The URL of the next page: this request's path and query with cursor replaced. */
-static char *next_link(const struct http_req *req, const char *cursor) {
-  struct buf b = {0};
-  buf_puts(&b, "<");
-  buf_puts(&b, req->base_url);
-  buf_puts(&b, req->path);
+/* Appends base, path and the query (in the order given, re-encoded) without cursor; returns
+ * the separator for a further parameter. */
+static char put_url(struct buf *b, const struct http_req *req) {
+  buf_puts(b, req->base_url);
+  buf_puts(b, req->path);
   char sep = '?';
   for (size_t i = 0; i < req->nquery; i++) {
     if (strcmp(req->query[i].name, "cursor") == 0)
       continue;
-    buf_append(&b, &sep, 1);
+    buf_append(b, &sep, 1);
     sep = '&';
-    buf_url_encode(&b, req->query[i].name);
-    buf_puts(&b, "=");
-    buf_url_encode(&b, req->query[i].value);
+    buf_url_encode(b, req->query[i].name);
+    buf_puts(b, "=");
+    buf_url_encode(b, req->query[i].value);
   }
+  return sep;
+}
+
+char *routes_self_url(const struct http_req *req) {
+  struct buf b = {0};
+  put_url(&b, req);
+  if (b.failed) {
+    buf_free(&b);
+    return NULL;
+  }
+  return buf_steal(&b);
+}
+
+/* The URL of the next page: this request's path and query with cursor replaced. */
+static char *next_link(const struct http_req *req, const char *cursor) {
+  struct buf b = {0};
+  buf_puts(&b, "<");
+  char sep = put_url(&b, req);
   buf_append(&b, &sep, 1);
   buf_puts(&b, "cursor=");
   buf_url_encode(&b, cursor);

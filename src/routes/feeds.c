@@ -68,14 +68,15 @@ void feeds_get(struct http_req *req, struct http_res *res) {
     return;
   }
   json_t *entries = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-  char self[2048], id[64];
-  snprintf(self, sizeof self, "%s%s", req->base_url, req->path);
+  char id[64];
+  char *self = routes_self_url(req);
   snprintf(id, sizeof id, "urn:iasc-api:feed:%s", FEEDS[which]);
   json_t *feed =
       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "title", TITLES[which], "self_url",
-                self, "home_url", HOME_URL, "updated", PQgetvalue(r, 0, 1), "description",
-                "From the office of the UK Independent Anti-Slavery Commissioner.", "entries",
-                entries ? entries : json_array());
+                self ? self : "", "home_url", HOME_URL, "updated", PQgetvalue(r, 0, 1),
+                "description", "From the office of the UK Independent Anti-Slavery Commissioner.",
+                "entries", entries ? entries : json_array());
+  free(self);
   time_t last_modified = (time_t)strtoll(PQgetvalue(r, 0, 2), NULL, 10);
   PQclear(r);
   struct buf out = {0};

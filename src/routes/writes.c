@@ -11,7 +11,9 @@
 #include "iasc/routes.h"
 #include "iasc/schema.h"
 
-#define PATCH_RETRIES 3
+/* PATCH without If-Match re-reads and retries when another write got in between; writes are
+ * serialised, so each retry waits for at most the writers ahead of it. */
+#define PATCH_RETRIES 32
 
 static const struct param_spec NO_PARAMS[] = {{NULL, PARAM_TEXT, NULL}};
 
@@ -293,8 +295,15 @@ void content_update(struct http_req *req, struct http_res *res) {
     int status = run_write(req, res, k, "update", target, doc, if_match, NULL, NULL);
     buf_free(&b);
     json_decref(doc);
-    if (status != 412 || client_if_match != NULL || attempt + 1 == PATCH_RETRIES)
+    if (status != 412 || client_if_match != NULL)
       break;
+    if (attempt + 1 == PATCH_RETRIES) {
+      free(res->body);
+      res->body = NULL;
+      http_problem(req, res, IASC_CONFLICT, NULL,
+                   "The item kept changing while this patch was applied; try again.");
+      break;
+    }
     /* Someone else wrote first: start again from the new version. */
     free(res->body);
     res->body = NULL;
