@@ -17,6 +17,9 @@ void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quotes included). */
 void buf_json_string(struct buf *b, const char *s);
+/* Appends the JSON text s[0..n) without the insignificant white space outside strings
+ * (PostgreSQL's json_build_object writes "key" : value). */
+void buf_json_compact(struct buf *b, const char *s, size_t n);
 /* Appends s percent-encoded for a URL query component. */
 void buf_url_encode(struct buf *b, const char *s);
 /* Gives the buffer's memory to the caller (free() it); the buffer is reset. */

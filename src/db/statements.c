@@ -76,7 +76,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
     [STMT_NEWS_GET] = {"news_get",
                        "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version),"
-                       " ceil(extract(epoch FROM t.updated_at))::bigint"
+                       " floor(extract(epoch FROM t.updated_at))::bigint"
                        " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
                        " AND ($3::boolean OR (" VISIBLE "))",
                        3},
@@ -109,7 +109,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_PUBLICATIONS_GET] =
         {"publications_get",
          "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " ceil(extract(epoch FROM t.updated_at))::bigint"
+         " floor(extract(epoch FROM t.updated_at))::bigint"
          " FROM publications t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -132,7 +132,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_HELPLINES_GET] =
         {"helplines_get",
          "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " ceil(extract(epoch FROM t.updated_at))::bigint"
+         " floor(extract(epoch FROM t.updated_at))::bigint"
          " FROM helplines t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -191,7 +191,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_RESOURCES_GET] =
         {"resources_get",
          "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " ceil(extract(epoch FROM t.updated_at))::bigint"
+         " floor(extract(epoch FROM t.updated_at))::bigint"
          " FROM resources t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -254,7 +254,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    " THEN iasc_publication_documents(t.id) END)"
                    " ORDER BY coalesce(t.published_at, '-infinity') DESC, t.id DESC), '[]')::text,"
                    " iasc_ts(coalesce(iasc_feed_last_change($2::text), 'epoch')),"
-                   " ceil(extract(epoch FROM"
+                   " floor(extract(epoch FROM"
                    " coalesce(iasc_feed_last_change($2::text), 'epoch')))::bigint FROM top t",
                    4},
     /* Records scheduled items whose time has come as changes (see migration 0005). */

@@ -33,7 +33,7 @@ enum iasc_result content_list(struct listing *l, const char *base, const char *c
   for (int i = 0; i < shown; i++) {
     if (i)
       buf_append(body, ",", 1);
-    buf_append(body, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+    buf_json_compact(body, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
   }
   buf_puts(body, "],\"next_cursor\":");
   if (rows > l->limit) {
@@ -68,9 +68,15 @@ enum iasc_result content_get(enum stmt_id stmt, const char *base, const char *ke
   if (res == IASC_OK) {
     if (PQntuples(r) == 0)
       res = IASC_NOT_FOUND;
-    else if ((it->json = strdup(PQgetvalue(r, 0, 0))) == NULL)
-      res = IASC_INTERNAL;
     else {
+      struct buf b = {0};
+      buf_json_compact(&b, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+      it->json = b.failed ? NULL : buf_steal(&b);
+      buf_free(&b);
+    }
+    if (res == IASC_OK && it->json == NULL)
+      res = IASC_INTERNAL;
+    else if (res == IASC_OK) {
       snprintf(it->etag, sizeof it->etag, "%s", PQgetvalue(r, 0, 1));
       it->updated = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
     }

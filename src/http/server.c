@@ -30,8 +30,9 @@ static struct _u_instance instance;
 static struct sockaddr_in bind_addr;
 static struct cors_config cors;
 /* Seconds since the epoch: the next scheduled change to public answers (0: none known), and
- * the last content change this process has heard of (rounded up), the Last-Modified of
- * answers that have no better one. */
+ * the last content change this process has heard of, the Last-Modified of answers that have
+ * no better one. Times are rounded down: Last-Modified is never later than Date (two changes
+ * within one second share a Last-Modified; the ETag still tells them apart). */
 static atomic_llong next_change;
 static atomic_llong last_change;
 
@@ -528,7 +529,7 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
 
 void server_content_changed(void) {
   cache_invalidate_all();
-  atomic_store(&last_change, (long long)time(NULL) + 1);
+  atomic_store(&last_change, (long long)time(NULL));
 }
 
 void server_next_change(long long epoch) {

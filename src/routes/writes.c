@@ -140,8 +140,10 @@ static int run_write(struct http_req *req, struct http_res *res, const struct co
   status = atoi(PQgetvalue(r, 0, 0));
   const char *body = PQgetvalue(r, 0, 1);
   if (status == 200 || status == 201) {
-    char *copy = strdup(body);
-    http_res_json(res, status, copy, copy ? strlen(copy) : 0);
+    struct buf b = {0};
+    buf_json_compact(&b, body, strlen(body));
+    size_t len = b.len;
+    http_res_json(res, status, buf_steal(&b), len);
   } else if (status == 204) {
     res->status = 204;
   } else {

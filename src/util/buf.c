@@ -83,6 +83,26 @@ void buf_json_string(struct buf *b, const char *s) {
   buf_append(b, "\"", 1);
 }
 
+void buf_json_compact(struct buf *b, const char *s, size_t n) {
+  size_t start = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\')
+        i++; /* the escaped character cannot end the string */
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      buf_append(b, s + start, i - start);
+      start = i + 1;
+    }
+  }
+  buf_append(b, s + start, n - start);
+}
+
 void buf_url_encode(struct buf *b, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
