@@ -160,8 +160,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                                  SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"), 6},
     [STMT_SUPPORT_RATES_GET] =
         {"support_rates_get",
-         "SELECT iasc_support_rate_json(t, $1)::text, iasc_etag(t.id::text, t.version), "
-         "t.updated_at"
+         "SELECT iasc_support_rate_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
+         " floor(extract(epoch FROM t.updated_at))::bigint"
          " FROM support_rates t WHERE t.id = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},

@@ -334,3 +334,97 @@ def all_items(api, path, what):
 
 def slugs(items):
     return [x.get("slug") for x in items]
+
+
+# ---------------------------------------------------------------- writes (tokens, requests with bodies)
+
+def _api_token(self, scopes, name=None, expires=None):
+    """Creates a bearer token with `BIN token create`; returns the secret (the last stdout
+    line). scopes: "news:write,admin" or a list of scopes."""
+    if not isinstance(scopes, str):
+        scopes = ",".join(scopes)
+    self._token_n = getattr(self, "_token_n", 0) + 1
+    if name is None:
+        name = "test-%d-%s" % (self._token_n, scopes.replace(",", "+"))[:100]
+    args = ["token", "create", "--name", name, "--scope", scopes]
+    if expires is not None:
+        args += ["--expires", expires]
+    p = self.run_cli(*args)
+    out = p.stdout.decode(errors="replace")
+    if p.returncode != 0 or not out.strip():
+        raise TestFailure("`token create --name %s --scope %s` exited %d: %s%s" % (
+            name, scopes, p.returncode, out[-500:], p.stderr.decode(errors="replace")[-500:]))
+    return out.strip().splitlines()[-1].strip()
+
+
+def _api_send(self, method, path, token=None, json_body=None, headers=None, raw_body=None,
+              content_type="application/json", timeout=15):
+    """Sends method path with an optional bearer token and body: json_body (any JSON value,
+    serialised) or raw_body (bytes/str sent as is). content_type=None sends no Content-Type
+    (it is only sent when there is a body). Returns Resp (status, headers, body, json)."""
+    hdrs = {}
+    if token is not None:
+        hdrs["Authorization"] = "Bearer " + token
+    body = None
+    if raw_body is not None:
+        body = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+    elif json_body is not None:
+        body = json.dumps(json_body).encode("utf-8")
+    if body is not None and content_type is not None:
+        hdrs["Content-Type"] = content_type
+    if headers:
+        hdrs.update(headers)
+    return request(self.host, self.port, path, headers=hdrs, method=method, body=body, timeout=timeout)
+
+
+Api.token = _api_token
+Api.send = _api_send
+
+# Content and write-side tables whose state a refused write must leave alone.
+WRITE_STATE_SQL = [
+    ("news", "SELECT count(*), md5(coalesce(string_agg(id::text || ':' || version || ':' || coalesce(deleted_at::text, '')"
+             " || ':' || status, ',' ORDER BY id), '')) FROM news"),
+    ("publications", "SELECT count(*), md5(coalesce(string_agg(id::text || ':' || version || ':' || coalesce(deleted_at::text, '')"
+                     " || ':' || status, ',' ORDER BY id), '')) FROM publications"),
+    ("publication_documents", "SELECT count(*), md5(coalesce(string_agg(publication_id::text || position || url,"
+                              " ',' ORDER BY publication_id, position), '')) FROM publication_documents"),
+    ("helplines", "SELECT count(*), md5(coalesce(string_agg(id::text || ':' || version || ':' || coalesce(deleted_at::text, '')"
+                  " || ':' || status, ',' ORDER BY id), '')) FROM helplines"),
+    ("support_rates", "SELECT count(*), md5(coalesce(string_agg(id || ':' || version || ':' || coalesce(deleted_at::text, '')"
+                      " || ':' || status, ',' ORDER BY id), '')) FROM support_rates"),
+    ("resources", "SELECT count(*), md5(coalesce(string_agg(id::text || ':' || version || ':' || coalesce(deleted_at::text, '')"
+                  " || ':' || status, ',' ORDER BY id), '')) FROM resources"),
+    ("audit_log", "SELECT count(*), coalesce(max(id), 0)::text FROM audit_log"),
+    ("idempotency_keys", "SELECT count(*), md5(coalesce(string_agg(token_id::text || key, ',' ORDER BY token_id, key), ''))"
+                         " FROM idempotency_keys"),
+    ("tokens", "SELECT count(*), md5(coalesce(string_agg(id::text || coalesce(revoked_at::text, ''), ',' ORDER BY id), ''))"
+               " FROM tokens"),
+]
+
+
+def write_state(api):
+    """A fingerprint of every content table, the audit log, idempotency keys and tokens
+    (not last_used_at): equal before and after a write the server refused."""
+    sql = " UNION ALL ".join("SELECT '%s', * FROM (%s) s%d" % (n, s, i) for i, (n, s) in enumerate(WRITE_STATE_SQL))
+    return dict(line.split("|", 1) for line in api.psql(sql).strip().splitlines())
+
+
+def shared_token(api, scopes):
+    """A token with these scopes, created once per run and reused (never revoke it)."""
+    if not isinstance(scopes, str):
+        scopes = ",".join(scopes)
+    cache = api.__dict__.setdefault("_shared_tokens", {})
+    if scopes not in cache:
+        cache[scopes] = api.token(scopes, name="shared " + scopes)
+    return cache[scopes]
+
+
+CONTENT_KEYS = [("news", "slug"), ("publications", "slug"), ("helplines", "slug"),
+                ("support_rates", "id"), ("resources", "slug")]
+
+
+def purge_items(api, prefix):
+    """Hard-deletes (tombstones too) every content row whose slug (support rates: id) starts
+    with prefix, so that later test files see the starter data only. Audit rows stay."""
+    check(len(prefix) >= 4 and "%" not in prefix and "'" not in prefix, "purge_items: bad prefix %r", prefix)
+    api.psql("; ".join("DELETE FROM %s WHERE %s LIKE '%s%%'" % (t, k, prefix) for t, k in CONTENT_KEYS))
