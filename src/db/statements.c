@@ -35,13 +35,15 @@
   " t.deleted_at IS NULL AND t.status = 'published'"                                               \
   " AND (t.published_at IS NULL OR t.published_at <= t.updated_at) "
 
-/* The sync stream: $3, $4 cursor (updated_at, id), $5 updated_since, $6 include_deleted. */
+/* The sync stream (tombstones only for rows the public has seen, under their last public
+ * slug: drafts and scheduled items that were never public stay unknown): $3, $4 cursor (updated_at,
+ * id), $5 updated_since, $6 include_deleted. */
 #define SYNC(table, json, idtype)                                                                  \
   "SELECT CASE WHEN " VISIBLE_IN_SYNC " THEN " json                                                \
-  " ELSE iasc_tombstone_json(t.id::text, t.slug, t.updated_at) END::text,"                         \
+  " ELSE iasc_tombstone_json(t.id::text, t.public_slug, t.updated_at) END::text,"                  \
   " t.updated_at::text, t.id::text FROM " table " t"                                               \
   " WHERE t.updated_at >= $5::timestamptz"                                                         \
-  " AND ((" VISIBLE_IN_SYNC ") OR $6::boolean)"                                                    \
+  " AND ((" VISIBLE_IN_SYNC ") OR ($6::boolean AND t.public_slug IS NOT NULL))"                    \
   " AND ($3::timestamptz IS NULL OR (t.updated_at, t.id) > ($3::timestamptz, $4::" idtype "))"     \
   " ORDER BY t.updated_at, t.id LIMIT $2::int"
 
