@@ -514,8 +514,11 @@ def pgbench(tmp, conninfo, name, script, defs, seconds):
     for k, v in defs.items():
         cmd += ["-D", f"{k}={v}"]
     cmd.append(conninfo)
+    # The same session settings as the server's connections (src/db/pool.c), so that both
+    # sides run the same plans.
+    env = dict(os.environ, PGOPTIONS="-c plan_cache_mode=force_generic_plan -c TimeZone=UTC")
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=seconds + 120, check=False)
+                       timeout=seconds + 120, check=False, env=env)
     out = p.stdout
     r = {"rps": 0.0, "p50": None, "p99": None, "non2xx": 0, "errors": 0, "requests": 0,
          "raw": out, "ok": p.returncode == 0}

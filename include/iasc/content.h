@@ -33,7 +33,7 @@ enum iasc_result content_list(struct listing *l, const char *base, const char *c
 struct item {
   char *json;        /* malloc'd */
   char etag[64];     /* the strong ETag of its current version, quoted */
-  long long updated; /* its updated_at in whole seconds since the epoch, rounded down */
+  long long updated; /* its updated_at in whole seconds since the epoch, rounded up */
 };
 
 /* Fetches one item with a (base, key, admin) statement: admin also sees drafts and items

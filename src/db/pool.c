@@ -100,9 +100,13 @@ static PGconn *connect_new(void) {
     return NULL;
   }
   PQsetNoticeProcessor(c, notice_to_log, NULL);
-  char set[160];
+  /* Generic plans: every statement's nullable filters still use the indexes (checked with
+   * EXPLAIN on the bench dataset), and planning each execution anew cost more than running
+   * it (1.1 ms against 0.2 ms for a news page). */
+  char set[200];
   snprintf(set, sizeof set,
-           "SET statement_timeout = %u; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'",
+           "SET statement_timeout = %u; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD';"
+           " SET plan_cache_mode = force_generic_plan",
            g_statement_timeout_ms);
   PGresult *r = PQexec(c, set);
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;

@@ -78,7 +78,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
     [STMT_NEWS_GET] = {"news_get",
                        "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version),"
-                       " floor(extract(epoch FROM t.updated_at))::bigint"
+                       " ceil(extract(epoch FROM t.updated_at))::bigint"
                        " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
                        " AND ($3::boolean OR (" VISIBLE "))",
                        3},
@@ -111,7 +111,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_PUBLICATIONS_GET] =
         {"publications_get",
          "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " floor(extract(epoch FROM t.updated_at))::bigint"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM publications t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -134,7 +134,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_HELPLINES_GET] =
         {"helplines_get",
          "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " floor(extract(epoch FROM t.updated_at))::bigint"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM helplines t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -163,7 +163,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_SUPPORT_RATES_GET] =
         {"support_rates_get",
          "SELECT iasc_support_rate_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " floor(extract(epoch FROM t.updated_at))::bigint"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM support_rates t WHERE t.id = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -193,7 +193,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_RESOURCES_GET] =
         {"resources_get",
          "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
-         " floor(extract(epoch FROM t.updated_at))::bigint"
+         " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM resources t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
          3},
@@ -256,7 +256,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    " THEN iasc_publication_documents(t.id) END)"
                    " ORDER BY coalesce(t.published_at, '-infinity') DESC, t.id DESC), '[]')::text,"
                    " iasc_ts(coalesce(iasc_feed_last_change($2::text), 'epoch')),"
-                   " floor(extract(epoch FROM"
+                   " ceil(extract(epoch FROM"
                    " coalesce(iasc_feed_last_change($2::text), 'epoch')))::bigint FROM top t",
                    4},
     /* Records scheduled items whose time has come as changes (see migration 0005). */
