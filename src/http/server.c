@@ -462,7 +462,7 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
     if (e == NULL) {
       route_request(&req, &res);
       if (get && res.status == 200) {
-        bool store = cacheable && !req.authenticated && res.cache_control == NULL;
+        bool store = key != NULL && !req.authenticated && res.cache_control == NULL;
         e = entry_from_res(&req, &res, key, gen, gc, store);
       }
     }
