@@ -538,28 +538,6 @@ void server_next_change(long long epoch) {
   atomic_store(&next_change, epoch);
 }
 
-/* Ulfius allocates a request's state when libmicrohttpd logs its URI, and frees it when
- * libmicrohttpd reports the request complete. libmicrohttpd reports only requests it handed
- * to the application: one it refuses while still parsing (a request line with thousands of
- * parameters overflows the connection's memory) would leak that state. So each connection
- * remembers its request's state until completion, and frees what is left when it closes. */
-struct conn_slot {
-  void *pending; /* Ulfius's connection_info_struct, not yet completed */
-};
-
-static struct conn_slot *conn_slot_of(struct MHD_Connection *connection) {
-  const union MHD_ConnectionInfo *info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return info != NULL ? info->socket_context : NULL;
-}
-
-static void release_pending(struct conn_slot *slot, struct MHD_Connection *connection) {
-  void *pending = slot->pending;
-  slot->pending = NULL;
-  if (pending != NULL)
-    mhd_request_completed(NULL, connection, &pending, MHD_REQUEST_TERMINATED_WITH_ERROR);
-}
-
 static bool too_many_params(const char *query) {
   size_t n = 1;
   for (const char *p = strchr(query, '&'); p != NULL; p = strchr(p + 1, '&'))
@@ -568,46 +546,19 @@ static bool too_many_params(const char *query) {
   return false;
 }
 
+/* Ulfius copies the whole URI here, and dispatch() parses the query from that copy.
+ * libmicrohttpd parses its own copy next, into entries taken from the connection's 32 KiB:
+ * with thousands of parameters that runs out, and libmicrohttpd 0.9.75 then drops the
+ * request unanswered and never reports it complete, so Ulfius's request state leaks. Past
+ * our parameter limit, cut libmicrohttpd's copy (the bytes it is about to parse) after the
+ * '?': the request reaches dispatch() and gets its 400. */
 static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *connection) {
-  struct connection_info_struct *info = ulfius_uri_logger(cls, uri);
-  if (info == NULL)
-    return NULL;
-  /* Ulfius sets these only when the request reaches it; its clean-up reads them. */
-  info->has_post_processor = 0;
-  info->post_processor = NULL;
-  /* Ulfius has the whole URI now, and dispatch() parses the query from that copy. Past our
-   * parameter limit, libmicrohttpd's own parse would only exhaust the connection's memory
-   * and drop the request unanswered: cut its copy, the bytes it is about to parse, after
-   * the '?' so the request reaches dispatch() and gets its 400. */
+  (void)connection;
+  void *info = ulfius_uri_logger(cls, uri);
   const char *q = strchr(uri, '?');
-  if (q != NULL && too_many_params(q + 1))
+  if (info != NULL && q != NULL && too_many_params(q + 1))
     ((char *)q)[1] = '\0';
-  struct conn_slot *slot = conn_slot_of(connection);
-  if (slot != NULL) {
-    release_pending(slot, connection);
-    slot->pending = info;
-  }
   return info;
-}
-
-static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
-                              enum MHD_RequestTerminationCode toe) {
-  struct conn_slot *slot = conn_slot_of(connection);
-  if (slot != NULL && slot->pending == *con_cls)
-    slot->pending = NULL;
-  mhd_request_completed(cls, connection, con_cls, toe);
-}
-
-static void connection_event(void *cls, struct MHD_Connection *connection, void **socket_context,
-                             enum MHD_ConnectionNotificationCode code) {
-  (void)cls;
-  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-    *socket_context = calloc(1, sizeof(struct conn_slot));
-  } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
-    release_pending(*socket_context, connection);
-    free(*socket_context);
-    *socket_context = NULL;
-  }
 }
 
 int server_start(const struct iasc_config *cfg) {
@@ -647,9 +598,8 @@ int server_start(const struct iasc_config *cfg) {
        * of the throughput at 256 connections). It bounds the request line and headers. */
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, NULL},
-      {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_event, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
   if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD, ops) !=
