@@ -20,6 +20,7 @@
 #include "iasc/conditional.h"
 #include "iasc/cors.h"
 #include "iasc/db.h"
+#include "iasc/flight.h"
 #include "iasc/gzip.h"
 #include "iasc/bootstrap.h"
 #include "iasc/log.h"
@@ -455,9 +456,15 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
     http_problem(&req, &res, IASC_NOT_ACCEPTABLE, NULL,
                  "Accept-Encoding refuses every coding this server has (gzip, identity).");
   } else {
+    struct flight *flight = NULL;
     if (cacheable && cfg->cache_bytes > 0) {
       key = cache_key(req.base_url, req.path, req.query, req.nquery);
       e = key ? cache_get(key) : NULL;
+      /* A burst of identical misses runs one query: the rest wait for its answer (a second
+       * past the statement timeout at most, then they ask the database themselves). */
+      unsigned wait_ms = cfg->statement_timeout_ms + 1000;
+      if (e == NULL && key != NULL && (flight = flight_begin(key, gen, wait_ms)) == NULL)
+        e = cache_get(key);
     }
     if (e == NULL) {
       route_request(&req, &res);
@@ -466,6 +473,7 @@ static int dispatch(const struct _u_request *request, struct _u_response *respon
         e = entry_from_res(&req, &res, key, gen, gc, store);
       }
     }
+    flight_end(flight);
   }
 
   /* The one response path. */
