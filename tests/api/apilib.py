@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -428,3 +429,27 @@ def purge_items(api, prefix):
     with prefix, so that later test files see the starter data only. Audit rows stay."""
     check(len(prefix) >= 4 and "%" not in prefix and "'" not in prefix, "purge_items: bad prefix %r", prefix)
     api.psql("; ".join("DELETE FROM %s WHERE %s LIKE '%s%%'" % (t, k, prefix) for t, k in CONTENT_KEYS))
+
+
+def run_threads(n, fn):
+    """Runs fn(i) in n threads released together; returns the results in order (raises
+    the first exception any of them raised)."""
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait(10)
+            out[i] = fn(i)
+        except Exception as e:  # reported by the caller
+            out[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for o in out:
+        if isinstance(o, Exception):
+            raise o
+    return out

@@ -16,10 +16,9 @@ import os
 import re
 import socket
 import subprocess
-import threading
 import time
 
-from apilib import check, eq, ok_json, ok_list, problem, purge_items, request, shared_token
+from apilib import check, eq, ok_json, ok_list, problem, purge_items, request, run_threads, shared_token
 
 PREFIX = "cachetest-"
 STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]*"$')
@@ -367,26 +366,14 @@ def test_caching_a_burst_of_identical_misses_runs_one_query(api):
                            "AND mode = 'AccessExclusiveLock' AND granted").strip() != "1":
                 check(time.time() < deadline, "the lock on news was not taken within 5 s")
                 time.sleep(0.02)
-            out = [None] * n
-
             rids = ["cachetest-%d-%d" % (os.getpid(), next(_seq)) for _ in range(n)]
-
-            def fetch(i):  # the log is read afterwards, from this thread only
-                try:
-                    out[i] = request(srv.server.host, srv.server.port, path, headers={"X-Request-Id": rids[i]})
-                except Exception as e:  # reported below, with the others
-                    out[i] = e
-
-            threads = [threading.Thread(target=fetch, args=(i,)) for i in range(n)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(20)
+            # the log is read afterwards, from this thread only
+            out = run_threads(n, lambda i: request(srv.server.host, srv.server.port, path,
+                                                   headers={"X-Request-Id": rids[i]}))
         finally:
             _, err = holder.communicate(timeout=20)
         check(holder.returncode == 0, "the lock holder failed: %s", err.decode(errors="replace"))
         for r in out:
-            check(r is not None and not isinstance(r, Exception), "GET %s during the burst: %r", path, r)
             eq(r.status, 200, "GET %s during the burst" % path)
         eq(len({r.body for r in out}), 1, "bodies of the %d identical requests" % n)
         eq(sum(1 for rid in rids if not srv.cached(rid)), 1,

@@ -5,9 +5,8 @@ database and the audit log unchanged."""
 
 import json
 import re
-import threading
 
-from apilib import check, eq, problem, shared_token, write_state, purge_items, ok_list
+from apilib import check, eq, problem, shared_token, write_state, purge_items, ok_list, run_threads
 
 PREFIX = "zz-w-"
 TYPES = ["news", "publications", "helplines", "support-rates", "resources"]
@@ -44,29 +43,6 @@ def _create(api, kind, n, **extra):
     r = api.send("POST", "/v1/" + kind, token=_admin(api), json_body=body)
     check(r.status == 201, "POST /v1/%s %s: expected 201, got %s", kind, n, r.describe(600))
     return r
-
-
-def _run_threads(n, fn):
-    """Runs fn(i) in n threads released together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    out = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(10)
-            out[i] = fn(i)
-        except Exception as e:  # reported by the caller
-            out[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    for o in out:
-        if isinstance(o, Exception):
-            raise o
-    return out
 
 
 def _fields(js):
@@ -560,7 +536,7 @@ def test_concurrent_if_match_race_has_exactly_one_winner(api):
     etag = r.headers.get("etag")
     audit0 = int(api.psql("SELECT count(*) FROM audit_log").strip())
     n = 8
-    results = _run_threads(n, lambda i: api.send("PATCH", path, token=admin, json_body={"summary": "writer %d" % i},
+    results = run_threads(n, lambda i: api.send("PATCH", path, token=admin, json_body={"summary": "writer %d" % i},
                                                  headers={"If-Match": etag}))
     statuses = [x.status for x in results]
     eq(sorted(statuses), [200] + [412] * (n - 1), "statuses of %d concurrent PATCHes with one If-Match" % n)
@@ -575,7 +551,7 @@ def test_concurrent_if_match_race_has_exactly_one_winner(api):
     eq(int(api.psql("SELECT count(*) FROM audit_log").strip()) - audit0, 1, "audit records from the race")
     # the same race on DELETE
     etag = g.headers.get("etag")
-    results = _run_threads(n, lambda i: api.send("DELETE", path, token=admin, headers={"If-Match": etag}))
+    results = run_threads(n, lambda i: api.send("DELETE", path, token=admin, headers={"If-Match": etag}))
     statuses = sorted(x.status for x in results)
     eq(statuses.count(204), 1, "concurrent DELETEs that succeed (%r)" % statuses)
     check(all(s in (404, 412) for s in statuses if s != 204), "the losing DELETEs: %r", statuses)
@@ -586,7 +562,7 @@ def test_concurrent_patches_without_if_match_lose_no_update(api):
     _create(api, "publications", "merge-race")
     path = "/v1/publications/" + PREFIX + "merge-race"
     n = 8
-    results = _run_threads(n, lambda i: api.send("PATCH", path, token=admin,
+    results = run_threads(n, lambda i: api.send("PATCH", path, token=admin,
                                                  json_body={"identifiers": {"k%d" % i: "v%d" % i}}))
     eq([x.status for x in results], [200] * n,
        "statuses of %d concurrent PATCHes without If-Match (no precondition was sent, so no 412)" % n)
@@ -641,7 +617,7 @@ def test_concurrent_posts_with_the_same_idempotency_key_create_one_item(api):
     body = json.dumps({"title": "ZZ idem race", "slug": PREFIX + "idem-race", "summary": "s"})
     audit0 = int(api.psql("SELECT count(*) FROM audit_log").strip())
     n = 6
-    results = _run_threads(n, lambda i: api.send("POST", "/v1/news", token=admin, raw_body=body,
+    results = run_threads(n, lambda i: api.send("POST", "/v1/news", token=admin, raw_body=body,
                                                  headers={"Idempotency-Key": "zz-race-key"}))
     eq([x.status for x in results], [201] * n, "statuses of concurrent POSTs with one Idempotency-Key")
     eq(len({x.body for x in results}), 1, "distinct bodies among the answers")
