@@ -6,7 +6,6 @@
  * flight_end, or the last waiter to wake after it. */
 #include "iasc/flight.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -77,7 +76,7 @@ struct flight *flight_begin(const char *key, uint64_t generation, unsigned timeo
   }
   f->refs++;
   while (!f->done)
-    if (pthread_cond_timedwait(&f->landed, &lock, &deadline) == ETIMEDOUT)
+    if (pthread_cond_timedwait(&f->landed, &lock, &deadline) != 0) /* timed out */
       break;
   if (--f->refs == 0) /* the leader has ended it: it is out of the list */
     flight_free(f);
