@@ -102,8 +102,12 @@ static bool render_pending_bodies(PGconn *c) {
 int seed_run(PGconn *c) {
   /* The write lock of iasc_write: seeded rows take their place in the sync stream's order. */
   if (!exec_ok(c, "BEGIN", "begin") ||
-      !exec_ok(c, "SELECT pg_advisory_xact_lock(7243917413)", "write lock"))
+      !exec_ok(c, "SELECT pg_advisory_xact_lock(7243917413)", "write lock") ||
+      /* The sources give no date for some items: they stay undated (0008). */
+      !exec_ok(c, "SET LOCAL iasc.keep_undated = 'on'", "keep undated")) {
+    exec_ok(c, "ROLLBACK", "rollback");
     return -1;
+  }
   for (size_t i = 0; i < SQL_SEEDS_COUNT; i++) {
     LOG_INFO("seed", "loading %s", SQL_SEEDS[i].name);
     if (!exec_ok(c, SQL_SEEDS[i].sql, SQL_SEEDS[i].name))

@@ -151,6 +151,41 @@ def test_publishing_a_draft_makes_it_public(api):
     check(key not in _keys(_list(api, "/v1/news?limit=100")), "public list after unpublishing still has the item")
 
 
+def _near_now(value, what):
+    check(isinstance(value, str), "%s: published_at %r, expected a time", what, value)
+    t = datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    check(abs(t - time.time()) < 120, "%s: published_at %s is not the time of publishing", what, value)
+
+
+def test_items_published_without_a_date_are_dated_at_publication(api):
+    """Created published, or a draft published, with neither published_at nor
+    published_approx: dated at that write, so they come first in the list and the feed. A
+    draft stays undated; a date given is kept; the seed's undated items stay undated."""
+    tok = _tok(api)
+    for kind in ("news", "publications", "resources"):
+        js = _create(api, kind, "dated-" + kind, WORD + "dated")
+        _near_now(js.get("published_at"), "POST /v1/%s without a date" % kind)
+        js = _create(api, kind, "undated-draft-" + kind, WORD + "dated", status="draft")
+        eq(js.get("published_at"), None, "POST /v1/%s draft: published_at" % kind)
+        r = api.send("PATCH", "/v1/%s/%sundated-draft-%s" % (kind, PREFIX, kind), token=tok,
+                     json_body={"status": "published"})
+        eq(r.status, 200, "PATCH %s draft to published (%s)" % (kind, r.describe()))
+        _near_now(r.json.get("published_at"), "%s draft published" % kind)
+        js = _create(api, kind, "approx-" + kind, WORD + "dated", published_approx="2019-05")
+        eq(js.get("published_at"), None, "POST /v1/%s with published_approx: published_at" % kind)
+        js = _create(api, kind, "given-" + kind, WORD + "dated", published_at="2020-02-03T04:05:06Z")
+        eq(js.get("published_at"), "2020-02-03T04:05:06Z", "POST /v1/%s with a date: published_at" % kind)
+    first = api.get("/v1/news?limit=2").json["data"]
+    check(PREFIX + "dated-news" in [i["slug"] for i in first[:2]],
+          "the news item just published is not at the top of /v1/news: %s", [i["slug"] for i in first])
+    atom = api.get("/v1/feeds/news.atom").body.decode()
+    check(PREFIX + "dated-news" in atom[:3000], "the news item just published is not near the top of the Atom feed")
+    # the seed's own undated items (their sources give no date) stay undated
+    eq(api.get("/v1/news/iasc-rights-lab-research-agreement").json.get("published_at"), None,
+       "a seeded undated news item: published_at")
+    purge_items(api, PREFIX)
+
+
 def test_future_dated_items_are_invisible_until_then_and_visible_to_a_token_holder(api):
     tok = _tok(api)
     for kind in TYPES:
