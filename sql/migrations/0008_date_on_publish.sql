@@ -17,9 +17,12 @@ END
 $$;
 
 -- BEFORE triggers fire in name order: this one before *_touch and *_zz_public_slug.
-CREATE TRIGGER news_publish_date BEFORE INSERT OR UPDATE ON news
-  FOR EACH ROW EXECUTE FUNCTION iasc_date_on_publish();
-CREATE TRIGGER publications_publish_date BEFORE INSERT OR UPDATE ON publications
-  FOR EACH ROW EXECUTE FUNCTION iasc_date_on_publish();
-CREATE TRIGGER resources_publish_date BEFORE INSERT OR UPDATE ON resources
-  FOR EACH ROW EXECUTE FUNCTION iasc_date_on_publish();
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['news', 'publications', 'resources'] LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW '
+                   'EXECUTE FUNCTION iasc_date_on_publish()', t || '_publish_date', t);
+  END LOOP;
+END
+$$;
