@@ -241,8 +241,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    " t.body_html, t.published_at, t.updated_at, t.tags FROM news t"
                    " WHERE $2::text IN ('news', 'all') AND $4::text IS NULL AND" VISIBLE
                    " AND ($3::text IS NULL OR t.tags @> ARRAY[$3::text])"
-                   " UNION ALL SELECT 'publications', t.id, t.slug, t.title, t.summary, NULL,"
-                   " t.published_at, t.updated_at, t.tags FROM publications t"
+                   " UNION ALL SELECT 'publications', t.id, t.slug, t.title, t.summary,"
+                   " t.body_html, t.published_at, t.updated_at, t.tags FROM publications t"
                    " WHERE $2::text IN ('publications', 'all') AND" VISIBLE
                    " AND ($3::text IS NULL OR t.tags @> ARRAY[$3::text])"
                    " AND ($4::text IS NULL OR t.type = $4::text)),"
@@ -293,7 +293,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                      " SELECT t.slug, t.title, t.summary, t.published_at,"
                      " concat_ws(' ', t.summary, t.body_markdown) AS doc"
                      " FROM news t WHERE p.type = 'news' AND t.id = p.id"
-                     " UNION ALL SELECT t.slug, t.title, t.summary, t.published_at, t.summary"
+                     " UNION ALL SELECT t.slug, t.title, t.summary, t.published_at,"
+                     " concat_ws(' ', t.summary, t.body_markdown)"
                      " FROM publications t WHERE p.type = 'publications' AND t.id = p.id"
                      " UNION ALL SELECT t.slug, t.title, t.summary, t.published_at,"
                      " concat_ws(' ', t.summary, t.organisation, t.role)"

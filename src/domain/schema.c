@@ -53,6 +53,7 @@ static const struct field PUBLICATION_FIELDS[] = {
     OPTIONAL("slug", F_SLUG),
     {"type", F_WORD, true, false, 0, 0, NULL, NULL},
     OPTIONAL_TEXT("summary", TEXT_MAX),
+    OPTIONAL_TEXT("body_markdown", BODY_MAX),
     LIST("authors", F_STRINGS),
     LIST("partners", F_STRINGS),
     {"identifiers", F_STRING_MAP, false, false, 0, 0, NULL, "{}"},
@@ -139,8 +140,8 @@ static const struct field RESOURCE_FIELDS[] = {
 
 static const char *const RO_COMMON[] = {"id", "created_at", "updated_at", "url", NULL};
 static const char *const RO_NEWS[] = {"id", "created_at", "updated_at", "url", "body_html", NULL};
-static const char *const RO_PUBLICATION[] = {"id",  "created_at",   "updated_at",
-                                             "url", "published_on", NULL};
+static const char *const RO_PUBLICATION[] = {"id",           "created_at", "updated_at", "url",
+                                             "published_on", "body_html",  NULL};
 static const char *const RO_HELPLINE[] = {"id", "created_at", "updated_at", "url", "title", NULL};
 static const char *const RO_SUPPORT_RATE[] = {"slug", "created_at", "updated_at", "url", NULL};
 
@@ -148,7 +149,7 @@ const struct content_kind KIND_NEWS = {"news", "news:write", "slug",  "title",
                                        true,   NEWS_FIELDS,  RO_NEWS, STMT_NEWS_GET};
 const struct content_kind KIND_PUBLICATIONS = {
     "publications", "publications:write", "slug",         "title",
-    false,          PUBLICATION_FIELDS,   RO_PUBLICATION, STMT_PUBLICATIONS_GET};
+    true,           PUBLICATION_FIELDS,   RO_PUBLICATION, STMT_PUBLICATIONS_GET};
 const struct content_kind KIND_HELPLINES = {
     "helplines", "helplines:write", "slug",      "name",
     false,       HELPLINE_FIELDS,   RO_HELPLINE, STMT_HELPLINES_GET};

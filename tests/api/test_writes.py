@@ -458,33 +458,57 @@ def test_unknown_and_read_only_fields_are_rejected(api):
 # ---------------------------------------------------------------- markdown
 
 def test_markdown_is_rendered_safely(api):
+    """News and publication bodies: CommonMark rendered with cmark in safe mode."""
     admin = _admin(api)
     md = ("# Heading\n\nSome **bold** and a [link](https://example.org/).\n\n"
           "<script>alert('x')</script>\n\n<div onclick=\"evil()\">raw block</div>\n\n"
           "Inline <img src=x onerror=alert(1)> html and <a href=\"javascript:alert(2)\">a</a>.\n\n"
           "[bad](javascript:alert(3)) [data](data:text/html;base64,PHNjcmlwdD4=)\n\n<!-- comment -->\n\n"
           "<iframe src=\"https://evil.example/\"></iframe>\n")
-    r = api.send("POST", "/v1/news", token=admin, json_body={"title": "ZZ markdown", "slug": PREFIX + "md",
-                                                             "body_markdown": md})
-    eq(r.status, 201, "POST news with markdown (%s)" % r.describe())
-    html = r.json.get("body_html") or ""
-    check("<h1>Heading</h1>" in html, "heading not rendered: %r", html)
-    check("<strong>bold</strong>" in html, "bold not rendered: %r", html)
-    check('<a href="https://example.org/">link</a>' in html, "link not rendered: %r", html)
-    low = html.lower()
-    for bad in ("<script", "onclick", "onerror", "<img", "javascript:", "<iframe", "<div", "data:text/html", "<!--  comment"):
-        check(bad not in low, "raw HTML %r reaches body_html: %r", bad, html)
-    eq(r.json.get("body_markdown"), md, "body_markdown kept as given")
-    # public view shows the same html; a patch re-renders it
-    eq(api.get("/v1/news/" + PREFIX + "md").json.get("body_html"), html, "public body_html")
-    r = api.send("PATCH", "/v1/news/" + PREFIX + "md", token=admin, json_body={"body_markdown": "_new_ <b>x</b>"})
-    eq(r.status, 200, "PATCH body_markdown (%s)" % r.describe())
-    eq(r.json.get("body_html"), "<p><em>new</em> <!-- raw HTML omitted -->x<!-- raw HTML omitted --></p>\n",
-       "body_html after PATCH")
-    r = api.send("PATCH", "/v1/news/" + PREFIX + "md", token=admin, json_body={"body_markdown": None})
-    eq(r.status, 200, "PATCH removing body_markdown (%s)" % r.describe())
-    eq(r.json.get("body_html"), None, "body_html without markdown")
-    eq(api.psql("SELECT body_html IS NULL FROM news WHERE slug = '%smd'" % PREFIX).strip(), "t", "stored body_html")
+    for kind, extra in (("news", {}), ("publications", {"type": "report"})):
+        path = "/v1/%s/%smd" % (kind, PREFIX)
+        body = dict(extra, title="ZZ markdown", slug=PREFIX + "md", body_markdown=md)
+        r = api.send("POST", "/v1/" + kind, token=admin, json_body=body)
+        eq(r.status, 201, "POST %s with markdown (%s)" % (kind, r.describe()))
+        html = r.json.get("body_html") or ""
+        check("<h1>Heading</h1>" in html, "%s: heading not rendered: %r", kind, html)
+        check("<strong>bold</strong>" in html, "%s: bold not rendered: %r", kind, html)
+        check('<a href="https://example.org/">link</a>' in html, "%s: link not rendered: %r", kind, html)
+        low = html.lower()
+        for bad in ("<script", "onclick", "onerror", "<img", "javascript:", "<iframe", "<div", "data:text/html",
+                    "<!--  comment"):
+            check(bad not in low, "%s: raw HTML %r reaches body_html: %r", kind, bad, html)
+        eq(r.json.get("body_markdown"), md, "%s: body_markdown kept as given" % kind)
+        # public view shows the same html; a patch re-renders it
+        eq(api.get(path).json.get("body_html"), html, "%s: public body_html" % kind)
+        r = api.send("PATCH", path, token=admin, json_body={"body_markdown": "_new_ <b>x</b>"})
+        eq(r.status, 200, "%s: PATCH body_markdown (%s)" % (kind, r.describe()))
+        eq(r.json.get("body_html"), "<p><em>new</em> <!-- raw HTML omitted -->x<!-- raw HTML omitted --></p>\n",
+           "%s: body_html after PATCH" % kind)
+        r = api.send("PATCH", path, token=admin, json_body={"body_html": "<script>x</script>"})
+        eq(_fields(problem(r, 422, "%s: PATCH body_html" % kind)), ["body_html"], "%s: body_html is read-only" % kind)
+        r = api.send("PATCH", path, token=admin, json_body={"body_markdown": None})
+        eq(r.status, 200, "%s: PATCH removing body_markdown (%s)" % (kind, r.describe()))
+        eq(r.json.get("body_html"), None, "%s: body_html without markdown" % kind)
+        eq(api.psql("SELECT body_html IS NULL FROM %s WHERE slug = '%smd'" % (kind, PREFIX)).strip(), "t",
+           "%s: stored body_html" % kind)
+
+
+def test_publication_bodies_are_searched_and_fed(api):
+    admin = _admin(api)
+    word = "zqxpubbodyword"
+    r = api.send("POST", "/v1/publications", token=admin,
+                 json_body={"title": "ZZ publication with a body", "slug": PREFIX + "pubbody", "type": "report",
+                            "summary": "A summary.", "body_markdown": "A foreword about **%s**." % word})
+    eq(r.status, 201, "POST publication with a body (%s)" % r.describe())
+    hits = api.get("/v1/search?q=" + word).json["data"]
+    eq([h["slug"] for h in hits], [PREFIX + "pubbody"], "search for a word only in a publication body")
+    check(word in (hits[0].get("snippet") or ""), "snippet from the body: %r", hits[0].get("snippet"))
+    feed = api.get("/v1/feeds/publications.json").json
+    item = next((i for i in feed["items"] if i["url"].endswith("/v1/publications/" + PREFIX + "pubbody")), None)
+    check(item is not None, "the publication is not in its JSON Feed")
+    eq(item.get("content_html"), "<p>A foreword about <strong>%s</strong>.</p>\n" % word,
+       "JSON Feed content_html of a publication")
 
 
 # ---------------------------------------------------------------- ETags and If-Match
