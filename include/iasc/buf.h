@@ -22,6 +22,8 @@ void buf_json_string(struct buf *b, const char *s);
 void buf_json_compact(struct buf *b, const char *s, size_t n);
 /* Appends s percent-encoded for a URL query component. */
 void buf_url_encode(struct buf *b, const char *s);
+/* Appends s percent-encoded for a URL path: the same, but '/' is kept. */
+void buf_url_encode_path(struct buf *b, const char *s);
 /* Gives the buffer's memory to the caller (free() it); the buffer is reset. */
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);

@@ -42,5 +42,8 @@ bool query_valid_date(const char *s);
 bool query_valid_timestamp(const char *s);
 bool query_valid_limit(const char *s, int *out);
 bool query_valid_utf8(const char *s, size_t n);
+/* Percent-decodes s[0..n) into a malloc'd string ('+' is a space when plus_is_space, as in
+ * a query; not in a path); NULL on a bad escape, an encoded NUL, or out of memory. */
+char *query_decode(const char *s, size_t n, bool plus_is_space);
 
 #endif

@@ -400,20 +400,6 @@ void cache_stats(struct cache_stats *out) {
   }
 }
 
-/* Percent-encodes all but unreserved characters and '/'. */
-static void encode_path(struct buf *b, const char *s) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-        *p == '-' || *p == '_' || *p == '.' || *p == '~' || *p == '/') {
-      buf_append(b, (const char *)p, 1);
-    } else {
-      char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-      buf_append(b, esc, 3);
-    }
-  }
-}
-
 static int param_cmp(const void *a, const void *b) {
   const struct query_param *x = *(const struct query_param *const *)a;
   const struct query_param *y = *(const struct query_param *const *)b;
@@ -424,7 +410,7 @@ static int param_cmp(const void *a, const void *b) {
 char *cache_key(const char *base_url, const char *path, const struct query_param *q, size_t nq) {
   struct buf b = {0};
   const struct query_param **sorted = NULL;
-  encode_path(&b, path ? path : "");
+  buf_url_encode_path(&b, path ? path : "");
   if (nq > 0) {
     sorted = malloc(nq * sizeof *sorted);
     if (sorted == NULL) {

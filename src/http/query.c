@@ -19,8 +19,7 @@ static int hexval(char c) {
   return -1;
 }
 
-/* Decodes s[0..n) ('+' is a space) into a malloc'd string; NULL on a bad escape or NUL. */
-static char *pct_decode(const char *s, size_t n) {
+char *query_decode(const char *s, size_t n, bool plus_is_space) {
   char *out = malloc(n + 1);
   if (out == NULL)
     return NULL;
@@ -36,7 +35,7 @@ static char *pct_decode(const char *s, size_t n) {
       out[o++] = (char)(hi * 16 + lo);
       i += 2;
     } else {
-      out[o++] = s[i] == '+' ? ' ' : s[i];
+      out[o++] = plus_is_space && s[i] == '+' ? ' ' : s[i];
     }
   }
   out[o] = '\0';
@@ -95,8 +94,8 @@ enum iasc_result query_parse(struct http_req *req, const char *raw, const char *
     if (seglen > 0) {
       const char *eq = memchr(p, '=', seglen);
       size_t nlen = eq ? (size_t)(eq - p) : seglen;
-      char *name = pct_decode(p, nlen);
-      char *value = eq ? pct_decode(eq + 1, seglen - nlen - 1) : strdup("");
+      char *name = query_decode(p, nlen, true);
+      char *value = eq ? query_decode(eq + 1, seglen - nlen - 1, true) : strdup("");
       if (name == NULL || value == NULL || !query_valid_utf8(name, strlen(name)) ||
           !query_valid_utf8(value, strlen(value)) || strlen(name) > 64 ||
           strlen(value) > MAX_VALUE_BYTES) {

@@ -98,33 +98,8 @@ static char *make_base_url(const struct iasc_config *cfg, const char *host) {
 
 /* Decodes a percent-encoded path; NULL when it holds a NUL, a bad escape or bad UTF-8. */
 static char *decode_path(const char *raw, size_t n) {
-  char *out = malloc(n + 1);
-  if (out == NULL)
-    return NULL;
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (raw[i] == '%') {
-      char hex[3] = {0};
-      if (i + 2 >= n) {
-        free(out);
-        return NULL;
-      }
-      hex[0] = raw[i + 1];
-      hex[1] = raw[i + 2];
-      char *end;
-      long v = strtol(hex, &end, 16);
-      if (*end != '\0' || v <= 0 || hex[0] == '-' || hex[0] == '+' || hex[0] == ' ') {
-        free(out);
-        return NULL;
-      }
-      out[o++] = (char)v;
-      i += 2;
-    } else {
-      out[o++] = raw[i];
-    }
-  }
-  out[o] = '\0';
-  if (!query_valid_utf8(out, o)) {
+  char *out = query_decode(raw, n, false);
+  if (out != NULL && !query_valid_utf8(out, strlen(out))) {
     free(out);
     return NULL;
   }

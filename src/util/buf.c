@@ -103,17 +103,26 @@ void buf_json_compact(struct buf *b, const char *s, size_t n) {
   buf_append(b, s + start, n - start);
 }
 
-void buf_url_encode(struct buf *b, const char *s) {
+/* Percent-encodes every byte of s but unreserved characters and keep_slash's '/'. */
+static void url_encode(struct buf *b, const char *s, bool keep_slash) {
   static const char hex[] = "0123456789ABCDEF";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-        *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+        *p == '-' || *p == '_' || *p == '.' || *p == '~' || (keep_slash && *p == '/')) {
       buf_append(b, (const char *)p, 1);
     } else {
       char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
       buf_append(b, esc, 3);
     }
   }
+}
+
+void buf_url_encode(struct buf *b, const char *s) {
+  url_encode(b, s, false);
+}
+
+void buf_url_encode_path(struct buf *b, const char *s) {
+  url_encode(b, s, true);
 }
 
 char *buf_steal(struct buf *b) {

@@ -268,6 +268,17 @@ def entries(api, r, fmt):
     return xml_entries(r.body, fmt)
 
 
+def valid_entries(api, path, fmt):
+    """GETs the feed at path, checks it is a valid feed of its format (feedparser and
+    xmllint, or the JSON Feed rules), and returns its entries in the common dict shape."""
+    r = get_feed(api, path, fmt)
+    if fmt == "json":
+        json_feed_ok(r, path)
+    else:
+        parsed_ok(r, fmt, path)
+    return entries(api, r, fmt)
+
+
 def strip_disallowed(s):
     """s without the characters an XML feed writer must drop: C0 controls other than tab, LF
     and CR, DEL and the C1 controls, U+FDD0..U+FDEF and U+xFFFE/U+xFFFF."""
@@ -283,7 +294,7 @@ def strip_disallowed(s):
 
 
 def sql_literal(s):
-    """A PostgreSQL E'' literal for any text (non-ASCII and controls as \\uXXXX / \\UXXXXXXXX)."""
+    """A PostgreSQL E'' literal for any text (non-ASCII and control characters as \\u or \\U escapes)."""
     out = []
     for ch in s:
         cp = ord(ch)

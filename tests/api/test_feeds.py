@@ -177,12 +177,7 @@ def test_feeds_carry_only_the_newest_50_items(api):
         eq(order[:extra], ["urn:uuid:" + m["id"] for m in made], "the new items are the newest")
         for fmt in FORMATS:
             path = fc.feed_url(api, "all", fmt)
-            r = fc.get_feed(api, path, fmt)
-            if fmt == "json":
-                fc.json_feed_ok(r, path)
-            else:
-                fc.parsed_ok(r, fmt, path)
-            ents = fc.entries(api, r, fmt)
+            ents = fc.valid_entries(api, path, fmt)
             eq(len(ents), 50, path + " entry count with %d items" % (total + extra))
             eq([e["id"] for e in ents], order, path + " the newest 50, newest first")
     finally:
@@ -199,12 +194,7 @@ def test_tag_filter_restricts_feed_entries(api):
     for name in FEED_NAMES:
         for fmt in FORMATS:
             path = fc.feed_url(api, name, fmt, "tag=media")
-            r = fc.get_feed(api, path, fmt)
-            if fmt == "json":
-                fc.json_feed_ok(r, path)
-            else:
-                fc.parsed_ok(r, fmt, path)
-            ents = fc.entries(api, r, fmt)
+            ents = fc.valid_entries(api, path, fmt)
             eq({e["id"][9:] for e in ents}, want[name], path + " entries")
             eq(len(ents), len(want[name]), path + " entry count")
             check(all("media" in e["categories"] for e in ents), "%s: an entry lacks the media category", path)
@@ -220,12 +210,7 @@ def test_publications_feed_filters_by_type(api):
     for name in ("publications", "all"):
         for fmt in FORMATS:
             path = fc.feed_url(api, name, fmt, "type=annual_report")
-            r = fc.get_feed(api, path, fmt)
-            if fmt == "json":
-                fc.json_feed_ok(r, path)
-            else:
-                fc.parsed_ok(r, fmt, path)
-            ents = fc.entries(api, r, fmt)
+            ents = fc.valid_entries(api, path, fmt)
             eq({e["id"][9:] for e in ents}, want, path + " entries (annual reports only, no news)")
             check(all("/v1/publications/" in e["link"] for e in ents), "%s: a non-publication entry", path)
     for fmt in FORMATS:

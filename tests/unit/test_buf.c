@@ -43,6 +43,14 @@ static void url_encode_keeps_unreserved(void **state) {
   buf_free(&b);
 }
 
+static void url_encode_path_keeps_slashes(void **state) {
+  (void)state;
+  struct buf b = {0};
+  buf_url_encode_path(&b, "/v1/support-rates/England and Wales/£?#");
+  assert_string_equal(b.data, "/v1/support-rates/England%20and%20Wales/%C2%A3%3F%23");
+  buf_free(&b);
+}
+
 static void printf_grows_the_buffer(void **state) {
   (void)state;
   struct buf b = {0};
@@ -59,6 +67,7 @@ int main(void) {
       cmocka_unit_test(compact_keeps_escaped_backslash_before_quote),
       cmocka_unit_test(json_string_escapes_controls),
       cmocka_unit_test(url_encode_keeps_unreserved),
+      cmocka_unit_test(url_encode_path_keeps_slashes),
       cmocka_unit_test(printf_grows_the_buffer),
   };
   return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
