@@ -15,21 +15,13 @@
 #include "iasc/server.h"
 #include "iasc/statements.h"
 
-static int run_direct(int (*fn)(PGconn *), const char *what) {
-  PGconn *c = db_connect_direct();
-  if (c == NULL) {
-    LOG_ERROR("main", "%s: cannot reach the database", what);
-    return 1;
-  }
-  int rc = fn(c) == 0 ? 0 : 1;
-  PQfinish(c);
+/* migrate, seed: each on a connection of its own. */
+static int migrate_command(bool seed) {
+  const char *what = seed ? "seed" : "migrate";
+  int rc = migrate_database(seed) == 0 ? 0 : 1;
   if (rc == 0)
     LOG_INFO("main", "%s: done", what);
   return rc;
-}
-
-static int seed_with_migrations(PGconn *c) {
-  return migrate_run(c) == 0 ? seed_run(c) : -1;
 }
 
 static int serve(const struct iasc_config *cfg) {
@@ -60,26 +52,20 @@ static int serve(const struct iasc_config *cfg) {
  * Its flags were taken out of argv by main before config_load saw the rest. */
 static const char *token_name, *token_scopes, *token_expires, *token_id, *token_verb;
 
-static int token_command(int argc, char **argv) {
-  (void)argc, (void)argv;
-  PGconn *c = db_connect_direct();
-  if (c == NULL) {
-    LOG_ERROR("main", "token: cannot reach the database");
-    return 1;
-  }
+static int token_command(void) {
   int rc = 2;
-  if (migrate_run(c) != 0)
+  if (migrate_database(false) != 0)
     rc = 1;
   else if (token_verb != NULL && strcmp(token_verb, "create") == 0)
-    rc = token_create(c, token_name, token_scopes, token_expires, stdout);
+    rc = token_create(token_name, token_scopes, token_expires, stdout);
   else if (token_verb != NULL && strcmp(token_verb, "list") == 0)
-    rc = token_list(c, stdout);
+    rc = token_list(stdout);
   else if (token_verb != NULL && strcmp(token_verb, "revoke") == 0)
-    rc = token_revoke(c, token_id, stdout);
+    rc = token_revoke(token_id, stdout);
   else
     fprintf(stderr, "usage: iasc-api token create --name NAME --scope SCOPE[,SCOPE] "
                     "[--expires 90d|12h|never] | token list | token revoke ID\n");
-  PQfinish(c);
+  db_thread_close();
   return rc;
 }
 
@@ -145,13 +131,13 @@ int main(int argc, char **argv) {
   db_init(cfg.database_url, cfg.statement_timeout_ms);
   int rc;
   if (strcmp(cmd, "token") == 0) {
-    rc = token_command(argc, argv);
+    rc = token_command();
   } else if (strcmp(cmd, "serve") == 0) {
     rc = serve(&cfg);
   } else if (strcmp(cmd, "migrate") == 0) {
-    rc = run_direct(migrate_run, "migrate");
+    rc = migrate_command(false);
   } else if (strcmp(cmd, "seed") == 0) {
-    rc = run_direct(seed_with_migrations, "seed");
+    rc = migrate_command(true);
   } else {
     fprintf(stderr, "iasc-api: unknown command \"%s\" (see iasc-api --help)\n", cmd);
     rc = 2;

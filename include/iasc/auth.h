@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 struct principal {
   char id[37];
   char name[101];
@@ -31,10 +29,18 @@ bool auth_has_scope(const struct principal *who, const char *scope);
 /* Writes the lower-case hex SHA-256 of token into out (65 bytes). Returns false on failure. */
 bool auth_hash(const char *token, char out[65]);
 
-/* Commands. Each returns a process exit code and prints problems on stderr.
- * token_create prints the new token alone on the last line of out, once. */
-int token_create(PGconn *c, const char *name, const char *scopes, const char *expires, FILE *out);
-int token_list(PGconn *c, FILE *out);
-int token_revoke(PGconn *c, const char *id, FILE *out);
+/* True when scopes is a comma-separated list of known scopes. */
+bool auth_valid_scopes(const char *scopes);
+
+/* "90d", "12h", "30m" into a PostgreSQL interval text in out; "never" or NULL sets *never.
+ * False when spec is none of these. */
+bool auth_parse_expiry(const char *spec, char *out, size_t size, bool *never);
+
+/* Commands, on the calling thread's pool connection (db_init first). Each returns a process
+ * exit code and prints problems on stderr. token_create prints the new token alone on the
+ * last line of out, once. */
+int token_create(const char *name, const char *scopes, const char *expires, FILE *out);
+int token_list(FILE *out);
+int token_revoke(const char *id, FILE *out);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "iasc/http.h"
+#include "iasc/handler.h"
 
 enum param_type {
   PARAM_LIMIT,     /* integer 1..100 */
@@ -37,11 +37,8 @@ enum iasc_result query_parse(struct http_req *req, const char *raw, const char *
 bool query_bind(const struct http_req *req, struct http_res *res, const struct param_spec *specs,
                 const char **vals);
 
-/* Individual validators, exported for unit tests. */
-bool query_valid_date(const char *s);
-bool query_valid_timestamp(const char *s);
+/* True when s is a page size 1..100; sets *out. */
 bool query_valid_limit(const char *s, int *out);
-bool query_valid_utf8(const char *s, size_t n);
 /* Percent-decodes s[0..n) into a malloc'd string ('+' is a space when plus_is_space, as in
  * a query; not in a path); NULL on a bad escape, an encoded NUL, or out of memory. */
 char *query_decode(const char *s, size_t n, bool plus_is_space);

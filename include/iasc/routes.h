@@ -4,8 +4,23 @@
 #define IASC_ROUTES_H
 
 #include "iasc/content.h"
-#include "iasc/http.h"
+#include "iasc/handler.h"
 #include "iasc/query.h"
+
+typedef void (*route_handler)(struct http_req *req, struct http_res *res);
+
+/* One route: the http layer's router (src/http/router.c) matches requests against ROUTES. */
+struct route {
+  const char *method;  /* GET, POST, PUT, PATCH, DELETE */
+  const char *pattern; /* "/v1/news/{slug}": a {name} segment captures one non-empty segment */
+  route_handler handler;
+  const char *scope; /* token scope required, NULL for public */
+  const void *data;  /* handed to the handler as req->route_data */
+};
+
+/* The application's table (src/routes/table.c). */
+extern const struct route ROUTES[];
+extern const size_t ROUTES_COUNT;
 
 /* Values of the token holders' list parameters status= and include=. */
 extern const char *const ROUTES_STATUSES[];
@@ -47,16 +62,16 @@ void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt);
 /* Sync mode, shared by every collection: when updated_since is given, the only other
  * parameters allowed are limit, cursor and include_deleted (index i_deleted in specs); any
  * other given parameter is a 400. Returns false with res filled on error; *sync tells
- * whether sync mode was chosen (then l is set up with stmt and kind). */
+ * whether sync mode was chosen (then l is set up with stmt, kind and the sync filters). */
 bool routes_sync_mode(const struct http_req *req, struct http_res *res,
                       const struct param_spec *specs, const char **vals, size_t i_since,
                       size_t i_deleted, enum stmt_id stmt, const char *kind, struct listing *l,
                       bool *sync);
 
 /* Token holders' view of a list: status (draft|published) and include=scheduled, which need
- * a token (401 otherwise). Sets l->params[first] and [first + 1]. False with res filled. */
+ * a token (401 otherwise). Sets FILTER_STATUS and FILTER_SCHEDULED. False with res filled. */
 bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
-                       const char *include, struct listing *l, size_t first);
+                       const char *include, struct listing *l);
 
 /* Ensures the database is migrated and the cursor key is loaded (retried after a
  * database outage at start). False with a 503 in res when it is not. */

@@ -25,6 +25,9 @@ enum stmt_id {
   STMT_SEARCH,
   STMT_TOKEN_LOOKUP,
   STMT_TOKEN_TOUCH,
+  STMT_TOKEN_CREATE,
+  STMT_TOKEN_LIST,
+  STMT_TOKEN_REVOKE,
   STMT_WRITE,
   STMT_AUDIT_LIST,
   STMT_FEED,
@@ -33,10 +36,41 @@ enum stmt_id {
   STMT_COUNT
 };
 
+/* The filters a listing binds, by name. A list statement names the ones it takes, in the
+ * order of its parameters after the cursor keys; a route sets them in struct listing by
+ * these names, so a new filter is one entry here, one in the statement and one in the route. */
+enum filter {
+  FILTER_NONE, /* ends a statement's list */
+  FILTER_Q,
+  FILTER_TAG,
+  FILTER_FROM,
+  FILTER_TO,
+  FILTER_TYPE,
+  FILTER_TYPES, /* a text[] literal */
+  FILTER_YEAR,
+  FILTER_COLLECTION,
+  FILTER_JURISDICTION,
+  FILTER_URGENCY,
+  FILTER_CATEGORY,
+  FILTER_ON,
+  FILTER_HISTORY,
+  FILTER_ITEM,
+  FILTER_STATUS,    /* draft | published; NULL: published */
+  FILTER_SCHEDULED, /* "true": also items scheduled for later */
+  FILTER_SINCE,     /* the sync stream's updated_since */
+  FILTER_DELETED,   /* the sync stream's include_deleted, "true" | "false" */
+  FILTER_COUNT
+};
+
+#define STATEMENT_MAX_FILTERS 8
+
 struct statement {
   const char *name;
   const char *sql;
   int nparams;
+  /* List statements only: $3.. are nkeys cursor keys, then the filters (FILTER_NONE ends). */
+  int nkeys;
+  enum filter filters[STATEMENT_MAX_FILTERS];
 };
 
 extern const struct statement STATEMENTS[STMT_COUNT];

@@ -14,6 +14,7 @@
 #include "iasc/bootstrap.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
+#include "internal.h"
 
 #define TICK_MS 1000
 
@@ -54,10 +55,10 @@ static void tick(PGconn *c, bool changed) {
     LOG_WARN("background", "publish job: %s", PQresultErrorMessage(r));
   }
   PQclear(r);
-  /* Our own UPDATEs notify us too; what was queued while the query ran is handled now. */
+  /* What was queued while the query ran (our own publishing included) is handled now. */
   PGnotify *note;
   while ((note = PQnotifies(c)) != NULL) {
-    changed = true;
+    changed = changed || !db_own_backend(note->be_pid);
     PQfreemem(note);
   }
   if (changed && change_fn)
@@ -105,8 +106,10 @@ static void *run(void *arg) {
         continue;
       }
       PGnotify *note;
+      /* A write of this process was handled when it was made (content_on_write): only
+       * other writers' changes count here. */
       while ((note = PQnotifies(c)) != NULL) {
-        changed = true;
+        changed = changed || !db_own_backend(note->be_pid);
         PQfreemem(note);
       }
     }

@@ -10,7 +10,7 @@
 #include "iasc/cursor.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
-#include "iasc/migrate.h"
+#include "internal.h"
 
 static atomic_bool ready;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

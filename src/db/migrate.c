@@ -8,6 +8,7 @@
 #include "iasc/log.h"
 #include "iasc/markdown.h"
 #include "iasc/sqlfiles.h"
+#include "internal.h"
 
 /* An arbitrary, fixed key for pg_advisory_lock: one migrator at a time. */
 #define MIGRATE_LOCK_KEY "7243917412"
@@ -130,4 +131,17 @@ char *migrate_cursor_secret(PGconn *c) {
     LOG_ERROR("migrate", "cursor secret missing: %s", PQresultErrorMessage(r));
   PQclear(r);
   return out;
+}
+
+int migrate_database(bool seed) {
+  PGconn *c = db_connect_direct();
+  if (c == NULL) {
+    LOG_ERROR("migrate", "cannot reach the database");
+    return -1;
+  }
+  int rc = migrate_run(c);
+  if (rc == 0 && seed)
+    rc = seed_run(c);
+  PQfinish(c);
+  return rc;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "iasc/log.h"
+#include "internal.h"
 
 static char *g_conninfo;
 static unsigned g_statement_timeout_ms = 5000;
@@ -24,16 +25,27 @@ static _Thread_local struct thread_conn tc;
 /* Every live connection, so that shutdown can close them. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static PGconn *registry[512];
+static int registry_pid[512]; /* the server process of each, for db_own_backend */
 
 static void registry_set(PGconn *old, PGconn *new) {
   pthread_mutex_lock(&registry_lock);
   for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
     if (registry[i] == old) {
       registry[i] = new;
+      registry_pid[i] = new != NULL ? PQbackendPID(new) : 0;
       break;
     }
   }
   pthread_mutex_unlock(&registry_lock);
+}
+
+bool db_own_backend(int pid) {
+  bool own = false;
+  pthread_mutex_lock(&registry_lock);
+  for (size_t i = 0; i < sizeof registry / sizeof registry[0] && !own; i++)
+    own = registry[i] != NULL && registry_pid[i] == pid;
+  pthread_mutex_unlock(&registry_lock);
+  return own;
 }
 
 int db_init(const char *conninfo, unsigned statement_timeout_ms) {
@@ -41,41 +53,6 @@ int db_init(const char *conninfo, unsigned statement_timeout_ms) {
   g_conninfo = strdup(conninfo);
   g_statement_timeout_ms = statement_timeout_ms;
   return g_conninfo ? 0 : -1;
-}
-
-char *db_default_conninfo(void) {
-  const char *env = getenv("DATABASE_URL");
-  if (env != NULL && *env != '\0')
-    return strdup(env);
-  /* <checkout>/build/iasc-api → <checkout>/.data/run */
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0)
-    return strdup("dbname=iasc");
-  exe[n] = '\0';
-  for (int up = 0; up < 2; up++) {
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-      return strdup("dbname=iasc");
-    *slash = '\0';
-  }
-  /* conninfo quoting: backslash-escape ' and \ inside single quotes. */
-  char host[PATH_MAX * 2 + 32];
-  size_t o = 0;
-  const char *suffix = "/.data/run";
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof path, "%s%s", exe, suffix);
-  for (const char *p = path; *p && o < sizeof host - 2; p++) {
-    if (*p == '\'' || *p == '\\')
-      host[o++] = '\\';
-    host[o++] = *p;
-  }
-  host[o] = '\0';
-  size_t len = strlen(host) + 64;
-  char *out = malloc(len);
-  if (out)
-    snprintf(out, len, "host='%s' dbname=iasc user=postgres", host);
-  return out;
 }
 
 /* Server notices (e.g. "already exists, skipping") go to the log, not raw to stderr. */
@@ -195,7 +172,8 @@ static enum iasc_result failure(PGresult *r, const char *name) {
   return IASC_INTERNAL;
 }
 
-enum iasc_result db_exec(enum stmt_id id, const char *const *params, PGresult **out) {
+enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_rows **rows) {
+  PGresult **out = (PGresult **)rows;
   *out = NULL;
   for (int attempt = 0; attempt < 2; attempt++) {
     if (!ensure_conn())
@@ -232,8 +210,33 @@ enum iasc_result db_exec(enum stmt_id id, const char *const *params, PGresult **
 }
 
 bool db_ready(void) {
-  PGresult *r = NULL;
+  struct db_rows *r = NULL;
   enum iasc_result res = db_exec(STMT_PING, NULL, &r);
-  PQclear(r);
+  db_rows_free(r);
   return res == IASC_OK;
+}
+
+/* struct db_rows is a PGresult under another name: callers above src/db never see libpq. */
+static const PGresult *pg(const struct db_rows *r) {
+  return (const PGresult *)r;
+}
+
+int db_rows_count(const struct db_rows *r) {
+  return r != NULL ? PQntuples(pg(r)) : 0;
+}
+
+const char *db_value(const struct db_rows *r, int row, int col) {
+  return PQgetvalue(pg(r), row, col);
+}
+
+size_t db_length(const struct db_rows *r, int row, int col) {
+  return (size_t)PQgetlength(pg(r), row, col);
+}
+
+bool db_is_null(const struct db_rows *r, int row, int col) {
+  return PQgetisnull(pg(r), row, col) != 0;
+}
+
+void db_rows_free(struct db_rows *r) {
+  PQclear((PGresult *)r);
 }

@@ -1,7 +1,9 @@
 /* statements.c: every SQL statement the server runs, named, in one table.
  * Parameters are always passed as parameters. List statements share one layout:
- * $1 base URL, $2 row limit (page size + 1), $3.. cursor keys, then the filters.
- * Each returns the item JSON first, then its cursor keys as text. */
+ * $1 base URL, $2 row limit (page size + 1), then the cursor keys (nkeys of them: NULL on a
+ * first page), then the filters named in the entry, in that order (NULL: not filtered).
+ * Each returns the item JSON first, then its cursor keys as text. tests/unit/db checks that
+ * nparams, nkeys and the filters agree with the $n the SQL uses. */
 #include "iasc/statements.h"
 
 /* What the public may see of a row aliased t. */
@@ -61,7 +63,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                          " AND ($6::date IS NULL OR t.published_at >= iasc_london_start($6::date))"
                          " AND ($7::date IS NULL OR t.published_at < iasc_london_start($7::date + "
                          "1))" NEWEST_FIRST_PAGE("uuid"),
-         9},
+         9,
+         2,
+         {FILTER_TAG, FILTER_FROM, FILTER_TO, FILTER_STATUS, FILTER_SCHEDULED}},
     /* $5 q, $6 tag, $7 from, $8 to */
     [STMT_NEWS_LIST_RANKED] =
         {"news_list_ranked",
@@ -74,8 +78,14 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                           " AND ($7::date IS NULL OR t.published_at >= iasc_london_start($7::date))"
                           " AND ($8::date IS NULL OR t.published_at < iasc_london_start($8::date + "
                           "1))" RANKED_PAGE,
-         10},
-    [STMT_NEWS_SYNC] = {"news_sync", SYNC("news", "iasc_news_json(t, $1, false)", "uuid"), 6},
+         10,
+         2,
+         {FILTER_Q, FILTER_TAG, FILTER_FROM, FILTER_TO, FILTER_STATUS, FILTER_SCHEDULED}},
+    [STMT_NEWS_SYNC] = {"news_sync",
+                        SYNC("news", "iasc_news_json(t, $1, false)", "uuid"),
+                        6,
+                        2,
+                        {FILTER_SINCE, FILTER_DELETED}},
     [STMT_NEWS_GET] = {"news_get",
                        "SELECT iasc_news_json(t, $1, true)::text, iasc_etag(t.id::text, t.version),"
                        " ceil(extract(epoch FROM t.updated_at))::bigint"
@@ -95,7 +105,10 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                                 "::text, t.id::text FROM publications t WHERE" VISIBLE_AS("$8",
                                                                                           "$9")
                                     PUBLICATION_FILTERS("$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
-                                9},
+                                9,
+                                2,
+                                {FILTER_TYPE, FILTER_TAG, FILTER_YEAR, FILTER_STATUS,
+                                 FILTER_SCHEDULED}},
     /* $5 q, $6 type, $7 tag, $8 year */
     [STMT_PUBLICATIONS_LIST_RANKED] =
         {"publications_list_ranked",
@@ -105,9 +118,14 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " websearch_to_tsquery('english', $5::text) AS q(q)"
          " WHERE" VISIBLE_AS("$9", "$10") " AND t.search @@ q.q" PUBLICATION_FILTERS(
              "$6", "$7", "$8") RANKED_PAGE,
-         10},
+         10,
+         2,
+         {FILTER_Q, FILTER_TYPE, FILTER_TAG, FILTER_YEAR, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_PUBLICATIONS_SYNC] = {"publications_sync",
-                                SYNC("publications", "iasc_publication_json(t, $1)", "uuid"), 6},
+                                SYNC("publications", "iasc_publication_json(t, $1)", "uuid"),
+                                6,
+                                2,
+                                {FILTER_SINCE, FILTER_DELETED}},
     [STMT_PUBLICATIONS_GET] =
         {"publications_get",
          "SELECT iasc_publication_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
@@ -128,9 +146,14 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                          " AND ($6::text IS NULL OR t.urgency = $6::text)"
                          " AND ($3::int IS NULL OR (t.position, t.id) > ($3::int, $4::uuid))"
                          " ORDER BY t.position, t.id LIMIT $2::int",
-         8},
+         8,
+         2,
+         {FILTER_JURISDICTION, FILTER_URGENCY, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_HELPLINES_SYNC] = {"helplines_sync",
-                             SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"), 6},
+                             SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"),
+                             6,
+                             2,
+                             {FILTER_SINCE, FILTER_DELETED}},
     [STMT_HELPLINES_GET] =
         {"helplines_get",
          "SELECT iasc_helpline_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
@@ -157,9 +180,15 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                            " > ($3::text, $4::text, $5::date, $6::text))"
                            " ORDER BY t.jurisdiction, t.category,"
                            " coalesce(t.effective_from, '-infinity'), t.id LIMIT $2::int",
-         12},
+         12,
+         4,
+         {FILTER_JURISDICTION, FILTER_CATEGORY, FILTER_ON, FILTER_HISTORY, FILTER_STATUS,
+          FILTER_SCHEDULED}},
     [STMT_SUPPORT_RATES_SYNC] = {"support_rates_sync",
-                                 SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"), 6},
+                                 SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"),
+                                 6,
+                                 2,
+                                 {FILTER_SINCE, FILTER_DELETED}},
     [STMT_SUPPORT_RATES_GET] =
         {"support_rates_get",
          "SELECT iasc_support_rate_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
@@ -177,7 +206,10 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                              "SELECT iasc_resource_json(t, $1)::text," ORDER_KEY
                              "::text, t.id::text FROM resources t WHERE" VISIBLE_AS("$8", "$9")
                                  RESOURCE_FILTERS("$5", "$6", "$7") NEWEST_FIRST_PAGE("uuid"),
-                             9},
+                             9,
+                             2,
+                             {FILTER_COLLECTION, FILTER_TYPE, FILTER_TAG, FILTER_STATUS,
+                              FILTER_SCHEDULED}},
     /* $5 q, $6 collection, $7 type, $8 tag */
     [STMT_RESOURCES_LIST_RANKED] =
         {"resources_list_ranked",
@@ -187,9 +219,14 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " websearch_to_tsquery('english', $5::text) AS q(q)"
          " WHERE" VISIBLE_AS("$9", "$10") " AND t.search @@ q.q" RESOURCE_FILTERS("$6", "$7", "$8")
              RANKED_PAGE,
-         10},
+         10,
+         2,
+         {FILTER_Q, FILTER_COLLECTION, FILTER_TYPE, FILTER_TAG, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_RESOURCES_SYNC] = {"resources_sync",
-                             SYNC("resources", "iasc_resource_json(t, $1)", "uuid"), 6},
+                             SYNC("resources", "iasc_resource_json(t, $1)", "uuid"),
+                             6,
+                             2,
+                             {FILTER_SINCE, FILTER_DELETED}},
     [STMT_RESOURCES_GET] =
         {"resources_get",
          "SELECT iasc_resource_json(t, $1)::text, iasc_etag(t.id::text, t.version),"
@@ -211,9 +248,24 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          "UPDATE tokens SET last_used_at = now() WHERE id = $1::uuid"
          " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
          1},
-    /* Every write: see iasc_write in sql/migrations/0004_writes.sql. */
+    /* The token commands: create (the hash only), list, revoke. */
+    [STMT_TOKEN_CREATE] = {"token_create",
+                           "INSERT INTO tokens (name, token_hash, scopes, expires_at)"
+                           " VALUES ($1, $2, string_to_array($3, ','), now() + $4::interval)"
+                           " RETURNING id, scopes, expires_at",
+                           4},
+    [STMT_TOKEN_LIST] = {"token_list",
+                         "SELECT id, name, array_to_string(scopes, ','), created_at,"
+                         " coalesce(expires_at::text, 'never'), coalesce(last_used_at::text, '-'),"
+                         " coalesce(revoked_at::text, '-') FROM tokens ORDER BY created_at, id",
+                         0},
+    [STMT_TOKEN_REVOKE] = {"token_revoke",
+                           "UPDATE tokens SET revoked_at = coalesce(revoked_at, now())"
+                           " WHERE id::text = $1 RETURNING revoked_at",
+                           1},
+    /* Every write: see iasc_write in sql/migrations/0010_write_outcomes.sql. */
     [STMT_WRITE] = {"write",
-                    "SELECT status, body, location, etag FROM iasc_write($1::text, $2::text,"
+                    "SELECT outcome, body, location, etag FROM iasc_write($1::text, $2::text,"
                     " $3::text, $4::jsonb, $5::text[], $6::uuid, $7::text, $8::text, $9::text,"
                     " $10::text)",
                     10},
@@ -230,7 +282,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " AND ($5::text IS NULL OR a.item_id = $5::text OR a.item_slug = $5::text)"
          " AND ($3::bigint IS NULL OR a.id < $3::bigint)"
          " ORDER BY a.id DESC LIMIT $2::int",
-         5},
+         5,
+         1,
+         {FILTER_TYPE, FILTER_ITEM}},
 
     /* The newest 50 entries of a feed. $1 base, $2 news|publications|all, $3 tag, $4
      * publication type (excludes news). Returns the entries as a JSON array, and the time of
@@ -300,5 +354,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                      " concat_ws(' ', t.summary, t.organisation, t.role)"
                      " FROM resources t WHERE p.type = 'resources' AND t.id = p.id) x"
                      " ORDER BY p.rank DESC, p.type, p.id",
-                     7},
+                     7,
+                     3,
+                     {FILTER_Q, FILTER_TYPES}},
 };

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "iasc/markdown.h"
-#include "iasc/query.h"
+#include "iasc/text.h"
 
 #define TEXT_MAX       20000
 #define BODY_MAX       200000
@@ -164,25 +164,6 @@ static void add_error(json_t *errors, const char *field, const char *message) {
   json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
 }
 
-/* Characters (code points) in valid UTF-8. */
-static size_t utf8_chars(const char *s) {
-  size_t n = 0;
-  for (; *s; s++)
-    if (((unsigned char)*s & 0xC0) != 0x80)
-      n++;
-  return n;
-}
-
-static bool has_control(const char *s, bool allow_newlines) {
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == 0x7f)
-      return true;
-    if (*p < 0x20 && !(allow_newlines && (*p == '\n' || *p == '\t' || *p == '\r')))
-      return true;
-  }
-  return false;
-}
-
 static bool is_slug(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > 100 || s[0] == '-' || s[n - 1] == '-')
@@ -223,7 +204,7 @@ static bool is_url(const char *s) {
 static bool is_email(const char *s) {
   const char *at = strchr(s, '@');
   return strlen(s) <= 254 && at != NULL && at != s && strchr(at + 1, '@') == NULL &&
-         strchr(at + 1, '.') != NULL && at[1] != '.' && !has_control(s, false) &&
+         strchr(at + 1, '.') != NULL && at[1] != '.' && !text_has_control(s, false) &&
          strchr(s, ' ') == NULL;
 }
 
@@ -252,9 +233,9 @@ static const char *check_string(const struct field *f, enum field_type type, con
   case F_STRINGS:
     if (*s == '\0')
       return "must not be empty";
-    if (utf8_chars(s) > max)
+    if (text_utf8_chars(s) > max)
       return "is too long";
-    return has_control(s, max > LINE_MAX_CHARS) ? "must not contain control characters" : NULL;
+    return text_has_control(s, max > LINE_MAX_CHARS) ? "must not contain control characters" : NULL;
   case F_SLUG:
   case F_SLUGS:
     return is_slug(s) ? NULL : "must be lower-case words joined by '-' (at most 100 characters)";
@@ -266,11 +247,11 @@ static const char *check_string(const struct field *f, enum field_type type, con
   case F_EMAIL:
     return is_email(s) ? NULL : "must be an e-mail address";
   case F_DATE:
-    return query_valid_date(s) ? NULL : "must be a date YYYY-MM-DD";
+    return text_valid_date(s) ? NULL : "must be a date YYYY-MM-DD";
   case F_TIMESTAMP:
-    return query_valid_timestamp(s) ? NULL
-                                    : "must be an RFC 3339 date-time with offset, e.g. "
-                                      "2024-01-31T09:00:00Z";
+    return text_valid_timestamp(s) ? NULL
+                                   : "must be an RFC 3339 date-time with offset, e.g. "
+                                     "2024-01-31T09:00:00Z";
   case F_APPROX:
     return is_approx(s) ? NULL : "must be YYYY or YYYY-MM";
   case F_ENUM:
@@ -305,17 +286,48 @@ static void check_documents(const json_t *v, json_t *errors) {
     json_t *mt = json_object_get(d, "media_type");
     if (mt && !json_is_null(mt) &&
         (!json_is_string(mt) || strchr(json_string_value(mt), '/') == NULL ||
-         strlen(json_string_value(mt)) > 100 || has_control(json_string_value(mt), false)))
+         strlen(json_string_value(mt)) > 100 || text_has_control(json_string_value(mt), false)))
       add_error(errors, name, "media_type must be a media type such as application/pdf");
     json_t *sz = json_object_get(d, "size_bytes");
     if (sz && !json_is_null(sz) && (!json_is_integer(sz) || json_integer_value(sz) < 0))
       add_error(errors, name, "size_bytes must be a non-negative integer");
     json_t *t = json_object_get(d, "title");
     if (t && !json_is_null(t) &&
-        (!json_is_string(t) || utf8_chars(json_string_value(t)) > LINE_MAX_CHARS ||
-         has_control(json_string_value(t), false)))
+        (!json_is_string(t) || text_utf8_chars(json_string_value(t)) > LINE_MAX_CHARS ||
+         text_has_control(json_string_value(t), false)))
       add_error(errors, name, "title must be a short text");
   }
+}
+
+/* An array of strings, slugs or URLs: why it is not valid, or NULL. */
+static const char *check_list(const struct field *f, const json_t *v) {
+  if (!json_is_array(v))
+    return "must be an array of strings";
+  if (json_array_size(v) > 50)
+    return "has more than 50 entries";
+  size_t i;
+  json_t *e;
+  json_array_foreach(v, i, e) {
+    const char *why = json_is_string(e) ? check_string(f, f->type, json_string_value(e))
+                                        : "must be an array of strings";
+    if (why != NULL)
+      return why;
+  }
+  return NULL;
+}
+
+/* An object of short strings keyed by words: why it is not valid, or NULL. */
+static const char *check_map(const json_t *v) {
+  const char *key;
+  json_t *e;
+  if (!json_is_object(v))
+    return "must be an object of strings";
+  json_object_foreach((json_t *)v, key, e) {
+    if (!json_is_string(e) || text_utf8_chars(json_string_value(e)) > LINE_MAX_CHARS ||
+        !is_word(key))
+      return "must be an object of short strings keyed by lower-case words";
+  }
+  return NULL;
 }
 
 /* Validates value v of field f, appending problems to errors. */
@@ -338,38 +350,12 @@ static void check_field(const struct field *f, const json_t *v, json_t *errors) 
     break;
   case F_STRINGS:
   case F_SLUGS:
-  case F_URLS: {
-    if (!json_is_array(v)) {
-      why = "must be an array of strings";
-      break;
-    }
-    if (json_array_size(v) > 50) {
-      why = "has more than 50 entries";
-      break;
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-      why = json_is_string(e) ? check_string(f, f->type, json_string_value(e))
-                              : "must be an array of strings";
-      if (why != NULL)
-        break;
-    }
+  case F_URLS:
+    why = check_list(f, v);
     break;
-  }
-  case F_STRING_MAP: {
-    if (!json_is_object(v)) {
-      why = "must be an object of strings";
-      break;
-    }
-    const char *key;
-    json_t *e;
-    json_object_foreach((json_t *)v, key, e) {
-      if (!json_is_string(e) || utf8_chars(json_string_value(e)) > LINE_MAX_CHARS || !is_word(key))
-        why = "must be an object of short strings keyed by lower-case words";
-    }
+  case F_STRING_MAP:
+    why = check_map(v);
     break;
-  }
   case F_DOCUMENTS:
     if (!json_is_array(v))
       why = "must be an array of documents";
@@ -435,14 +421,8 @@ static void check_cross(const struct content_kind *k, const json_t *doc, json_t 
   }
 }
 
-json_t *schema_validate(const struct content_kind *k, const json_t *obj, json_t **errors) {
-  json_t *errs = json_array();
-  json_t *doc = json_object();
-  *errors = NULL;
-  if (!json_is_object(obj)) {
-    add_error(errs, "", "the body must be a JSON object");
-    goto fail;
-  }
+/* Fields the body names that writes cannot set or the type does not have. */
+static void check_names(const struct content_kind *k, const json_t *obj, json_t *errs) {
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)obj, key, v) {
@@ -454,45 +434,64 @@ json_t *schema_validate(const struct content_kind *k, const json_t *obj, json_t 
     else if (!known)
       add_error(errs, key, "is not a field of this type");
   }
+}
+
+/* Every field into doc: given ones checked, absent ones from their fallback. */
+static void check_fields(const struct content_kind *k, const json_t *obj, json_t *doc,
+                         json_t *errs) {
   for (const struct field *f = k->fields; f->name; f++) {
     json_t *given = json_object_get(obj, f->name);
-    if (given == NULL) {
-      if (f->required) {
-        add_error(errs, f->name, "is required");
-        continue;
-      }
+    if (given == NULL && f->required) {
+      add_error(errs, f->name, "is required");
+    } else if (given == NULL) {
       json_object_set_new(
           doc, f->name, f->fallback ? json_loads(f->fallback, JSON_DECODE_ANY, NULL) : json_null());
-      continue;
+    } else {
+      check_field(f, given, errs);
+      json_object_set(doc, f->name, given);
     }
-    check_field(f, given, errs);
-    json_object_set(doc, f->name, given);
   }
-  if (json_array_size(errs) == 0)
-    check_cross(k, doc, errs);
-  if (json_array_size(errs) > 0)
-    goto fail;
+}
 
-  /* The key, derived from the title when absent. */
+/* What a valid document gets before it is written: the key derived from the title when
+ * absent, body_html rendered. False with errs filled. */
+static bool complete(const struct content_kind *k, json_t *doc, json_t *errs) {
   if (json_is_null(json_object_get(doc, k->key_field))) {
     char slug[101];
     if (!schema_slugify(json_string_value(json_object_get(doc, k->title_field)), slug,
                         sizeof slug)) {
       add_error(errs, k->key_field, "cannot be derived from the title; give one");
-      goto fail;
+      return false;
     }
     json_object_set_new(doc, k->key_field, json_string(slug));
   }
-  if (k->markdown) {
-    const char *md = json_string_value(json_object_get(doc, "body_markdown"));
-    char *html = md ? markdown_render(md) : NULL;
-    if (md != NULL && html == NULL) {
-      add_error(errs, "body_markdown", "could not be rendered");
-      goto fail;
-    }
-    json_object_set_new(doc, "body_html", html ? json_string(html) : json_null());
-    free(html);
+  if (!k->markdown)
+    return true;
+  const char *md = json_string_value(json_object_get(doc, "body_markdown"));
+  char *html = md ? markdown_render(md) : NULL;
+  if (md != NULL && html == NULL) {
+    add_error(errs, "body_markdown", "could not be rendered");
+    return false;
   }
+  json_object_set_new(doc, "body_html", html ? json_string(html) : json_null());
+  free(html);
+  return true;
+}
+
+json_t *schema_validate(const struct content_kind *k, const json_t *obj, json_t **errors) {
+  json_t *errs = json_array();
+  json_t *doc = json_object();
+  *errors = NULL;
+  if (!json_is_object(obj)) {
+    add_error(errs, "", "the body must be a JSON object");
+    goto fail;
+  }
+  check_names(k, obj, errs);
+  check_fields(k, obj, doc, errs);
+  if (json_array_size(errs) == 0)
+    check_cross(k, doc, errs);
+  if (json_array_size(errs) > 0 || !complete(k, doc, errs))
+    goto fail;
   json_decref(errs);
   return doc;
 fail:

@@ -9,6 +9,7 @@
 
 #include "iasc/db.h"
 #include "iasc/log.h"
+#include "iasc/text.h"
 
 #define TOKEN_PREFIX "iasc_"
 
@@ -22,14 +23,9 @@ static const char *const SCOPES[] = {"news:write",
 
 bool auth_hash(const char *token, char out[65]) {
   unsigned char digest[32];
-  static const char hex[] = "0123456789abcdef";
   if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), digest) != 0)
     return false;
-  for (size_t i = 0; i < sizeof digest; i++) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 15];
-  }
-  out[64] = '\0';
+  text_hex(digest, sizeof digest, out);
   return true;
 }
 
@@ -39,6 +35,35 @@ static bool equal_ct(const char *a, const char *b, size_t n) {
   for (size_t i = 0; i < n; i++)
     diff |= (unsigned char)(a[i] ^ b[i]);
   return diff == 0;
+}
+
+/* Finds the token whose hash is hash; on AUTH_OK fills *who and records its use. */
+static enum auth_outcome lookup(const char *hash, struct principal *who) {
+  const char *params[1] = {hash};
+  struct db_rows *r = NULL;
+  if (db_exec(STMT_TOKEN_LOOKUP, params, &r) != IASC_OK)
+    return AUTH_UNAVAILABLE;
+  enum auth_outcome out = AUTH_INVALID;
+  if (db_rows_count(r) == 1 && db_length(r, 0, 5) == 64 && equal_ct(db_value(r, 0, 5), hash, 64)) {
+    if (strcmp(db_value(r, 0, 4), "t") == 0)
+      out = AUTH_INVALID; /* revoked: said the same way as unknown */
+    else if (strcmp(db_value(r, 0, 3), "t") == 0)
+      out = AUTH_EXPIRED;
+    else
+      out = AUTH_OK;
+  }
+  if (out == AUTH_OK) {
+    snprintf(who->id, sizeof who->id, "%s", db_value(r, 0, 0));
+    snprintf(who->name, sizeof who->name, "%s", db_value(r, 0, 1));
+    snprintf(who->scopes, sizeof who->scopes, "%s", db_value(r, 0, 2));
+  }
+  db_rows_free(r);
+  if (out == AUTH_OK) {
+    const char *touch[1] = {who->id};
+    if (db_exec(STMT_TOKEN_TOUCH, touch, &r) == IASC_OK)
+      db_rows_free(r);
+  }
+  return out;
 }
 
 enum auth_outcome auth_authenticate(const char *header, struct principal *who) {
@@ -62,34 +87,7 @@ enum auth_outcome auth_authenticate(const char *header, struct principal *who) {
   token[n] = '\0';
   if (!auth_hash(token, hash))
     return AUTH_UNAVAILABLE;
-  const char *params[1] = {hash};
-  PGresult *r = NULL;
-  enum iasc_result res = db_exec(STMT_TOKEN_LOOKUP, params, &r);
-  if (res != IASC_OK) {
-    PQclear(r);
-    return AUTH_UNAVAILABLE;
-  }
-  enum auth_outcome out = AUTH_INVALID;
-  if (PQntuples(r) == 1 && PQgetlength(r, 0, 5) == 64 && equal_ct(PQgetvalue(r, 0, 5), hash, 64)) {
-    if (strcmp(PQgetvalue(r, 0, 4), "t") == 0)
-      out = AUTH_INVALID; /* revoked: said the same way as unknown */
-    else if (strcmp(PQgetvalue(r, 0, 3), "t") == 0)
-      out = AUTH_EXPIRED;
-    else
-      out = AUTH_OK;
-    if (out == AUTH_OK) {
-      snprintf(who->id, sizeof who->id, "%s", PQgetvalue(r, 0, 0));
-      snprintf(who->name, sizeof who->name, "%s", PQgetvalue(r, 0, 1));
-      snprintf(who->scopes, sizeof who->scopes, "%s", PQgetvalue(r, 0, 2));
-    }
-  }
-  PQclear(r);
-  if (out == AUTH_OK) {
-    const char *touch[1] = {who->id};
-    if (db_exec(STMT_TOKEN_TOUCH, touch, &r) == IASC_OK)
-      PQclear(r);
-  }
-  return out;
+  return lookup(hash, who);
 }
 
 bool auth_has_scope(const struct principal *who, const char *scope) {
@@ -105,7 +103,7 @@ bool auth_has_scope(const struct principal *who, const char *scope) {
   return false;
 }
 
-static bool valid_scopes(const char *scopes) {
+bool auth_valid_scopes(const char *scopes) {
   const char *p = scopes;
   if (*p == '\0')
     return false;
@@ -122,8 +120,7 @@ static bool valid_scopes(const char *scopes) {
   return true;
 }
 
-/* "90d", "12h", "30m" → a PostgreSQL interval text; "never" → NULL. */
-static bool parse_expiry(const char *spec, char *out, size_t size, bool *never) {
+bool auth_parse_expiry(const char *spec, char *out, size_t size, bool *never) {
   *never = spec == NULL || strcmp(spec, "never") == 0;
   if (*never)
     return true;
@@ -138,20 +135,20 @@ static bool parse_expiry(const char *spec, char *out, size_t size, bool *never) 
   return true;
 }
 
-int token_create(PGconn *c, const char *name, const char *scopes, const char *expires, FILE *out) {
+int token_create(const char *name, const char *scopes, const char *expires, FILE *out) {
   char interval[32], hash[65];
   bool never;
   if (name == NULL || *name == '\0' || strlen(name) > 100) {
     fprintf(stderr, "iasc-api: token create needs --name (1 to 100 characters)\n");
     return 2;
   }
-  if (scopes == NULL || !valid_scopes(scopes)) {
+  if (scopes == NULL || !auth_valid_scopes(scopes)) {
     fprintf(stderr, "iasc-api: --scope takes a comma-separated list of: news:write, "
                     "publications:write, helplines:write, support-rates:write, "
                     "resources:write, admin\n");
     return 2;
   }
-  if (!parse_expiry(expires, interval, sizeof interval, &never)) {
+  if (!auth_parse_expiry(expires, interval, sizeof interval, &never)) {
     fprintf(stderr, "iasc-api: --expires takes e.g. 90d, 12h, 30m or never\n");
     return 2;
   }
@@ -160,75 +157,59 @@ int token_create(PGconn *c, const char *name, const char *scopes, const char *ex
     fprintf(stderr, "iasc-api: no randomness from the OS\n");
     return 1;
   }
-  static const char hex[] = "0123456789abcdef";
   char token[80] = TOKEN_PREFIX;
-  size_t o = strlen(token);
-  for (size_t i = 0; i < sizeof rnd; i++) {
-    token[o++] = hex[rnd[i] >> 4];
-    token[o++] = hex[rnd[i] & 15];
-  }
-  token[o] = '\0';
+  text_hex(rnd, sizeof rnd, token + strlen(TOKEN_PREFIX));
   memset(rnd, 0, sizeof rnd);
   if (!auth_hash(token, hash))
     return 1;
   const char *params[4] = {name, hash, scopes, never ? NULL : interval};
-  PGresult *r = PQexecParams(c,
-                             "INSERT INTO tokens (name, token_hash, scopes, expires_at)"
-                             " VALUES ($1, $2, string_to_array($3, ','), now() + $4::interval)"
-                             " RETURNING id, scopes, expires_at",
-                             4, NULL, params, NULL, NULL, 0);
+  struct db_rows *r = NULL;
   int rc = 1;
-  if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-    fprintf(stderr, "token %s created: name %s, scopes %s, expires %s\n", PQgetvalue(r, 0, 0), name,
-            PQgetvalue(r, 0, 1), never ? "never" : PQgetvalue(r, 0, 2));
+  if (db_exec(STMT_TOKEN_CREATE, params, &r) == IASC_OK) {
+    fprintf(stderr, "token %s created: name %s, scopes %s, expires %s\n", db_value(r, 0, 0), name,
+            db_value(r, 0, 1), never ? "never" : db_value(r, 0, 2));
     fprintf(stderr, "The token is shown once, on the next line; only its hash is kept.\n");
     fprintf(out, "%s\n", token);
     rc = 0;
   } else {
-    fprintf(stderr, "iasc-api: token create failed: %s", PQresultErrorMessage(r));
+    fprintf(stderr, "iasc-api: token create failed (see the log)\n");
   }
-  PQclear(r);
+  db_rows_free(r);
   memset(token, 0, sizeof token);
   return rc;
 }
 
-int token_list(PGconn *c, FILE *out) {
-  PGresult *r = PQexec(c, "SELECT id, name, array_to_string(scopes, ','), created_at,"
-                          " coalesce(expires_at::text, 'never'), coalesce(last_used_at::text, '-'),"
-                          " coalesce(revoked_at::text, '-') FROM tokens ORDER BY created_at, id");
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-    fprintf(stderr, "iasc-api: token list failed: %s", PQresultErrorMessage(r));
-    PQclear(r);
+int token_list(FILE *out) {
+  struct db_rows *r = NULL;
+  if (db_exec(STMT_TOKEN_LIST, NULL, &r) != IASC_OK) {
+    fprintf(stderr, "iasc-api: token list failed (see the log)\n");
     return 1;
   }
   fprintf(out, "id\tname\tscopes\tcreated\texpires\tlast used\trevoked\n");
-  for (int i = 0; i < PQntuples(r); i++) {
+  for (int i = 0; i < db_rows_count(r); i++) {
     for (int f = 0; f < 7; f++)
-      fprintf(out, "%s%s", PQgetvalue(r, i, f), f < 6 ? "\t" : "\n");
+      fprintf(out, "%s%s", db_value(r, i, f), f < 6 ? "\t" : "\n");
   }
-  PQclear(r);
+  db_rows_free(r);
   return 0;
 }
 
-int token_revoke(PGconn *c, const char *id, FILE *out) {
+int token_revoke(const char *id, FILE *out) {
   if (id == NULL || strlen(id) != 36) {
     fprintf(stderr, "iasc-api: token revoke needs the token's id (see token list)\n");
     return 2;
   }
   const char *params[1] = {id};
-  PGresult *r = PQexecParams(c,
-                             "UPDATE tokens SET revoked_at = coalesce(revoked_at, now())"
-                             " WHERE id::text = $1 RETURNING revoked_at",
-                             1, NULL, params, NULL, NULL, 0);
+  struct db_rows *r = NULL;
   int rc = 1;
-  if (PQresultStatus(r) != PGRES_TUPLES_OK)
-    fprintf(stderr, "iasc-api: token revoke failed: %s", PQresultErrorMessage(r));
-  else if (PQntuples(r) == 0)
+  if (db_exec(STMT_TOKEN_REVOKE, params, &r) != IASC_OK)
+    fprintf(stderr, "iasc-api: token revoke failed (see the log)\n");
+  else if (db_rows_count(r) == 0)
     fprintf(stderr, "iasc-api: no token with id %s\n", id);
   else {
-    fprintf(out, "token %s revoked at %s\n", id, PQgetvalue(r, 0, 0));
+    fprintf(out, "token %s revoked at %s\n", id, db_value(r, 0, 0));
     rc = 0;
   }
-  PQclear(r);
+  db_rows_free(r);
   return rc;
 }

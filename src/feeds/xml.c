@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "iasc/text.h"
+
 enum escape_mode {
   ESCAPE_NONE, /* clean only */
   ESCAPE_TEXT, /* element content */
@@ -12,44 +14,6 @@ enum escape_mode {
 
 /* U+FFFD REPLACEMENT CHARACTER, written for every byte that does not start valid UTF-8. */
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";
-
-/* Decodes the UTF-8 sequence at p (NUL-terminated). Returns its code point and sets *len to its
- * byte count, or returns -1 with *len = 1 when p does not start a valid sequence: stray
- * continuation bytes, truncated sequences, overlong forms, surrogates and values above U+10FFFF
- * are all invalid. Never reads past the terminating NUL. */
-static int32_t utf8_decode(const unsigned char *p, size_t *len) {
-  unsigned char c = p[0];
-  int32_t cp;
-  int32_t min;
-  size_t n;
-  *len = 1;
-  if (c < 0x80)
-    return c;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-    min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-    min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-    min = 0x10000;
-  } else {
-    return -1;
-  }
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) /* includes the NUL: stops before reading past it */
-      return -1;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return -1;
-  *len = n;
-  return cp;
-}
 
 /* True when cp may appear in the output: XML 1.0's Char production minus its discouraged
  * characters (C1 controls and DEL, U+FDD0..U+FDEF and the two noncharacters ending each plane). */
@@ -97,7 +61,7 @@ static void text_write(struct buf *out, const char *s, enum escape_mode mode) {
   const unsigned char *run = p; /* start of bytes not yet appended */
   while (*p) {
     size_t len;
-    int32_t cp = utf8_decode(p, &len);
+    int32_t cp = text_utf8_decode(p, 4, &len); /* the NUL stops it */
     const char *with; /* what replaces the sequence at p; NULL when it is kept */
     if (cp < 0)
       with = REPLACEMENT;

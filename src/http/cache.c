@@ -1,5 +1,5 @@
 /* cache.c: the sharded, reference-counted, generation-checked response cache. */
-#include "iasc/cache.h"
+#include "cache.h"
 
 #include <pthread.h>
 #include <stdalign.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "iasc/buf.h"
-#include "iasc/gzip.h"
+#include "gzip.h"
 
 /* The longest TTL honoured (a guard against overflow, not a policy): about 31 years. */
 #define MAX_TTL_SECONDS 1e9
@@ -223,6 +223,48 @@ static char *place(char **p, const void *src, size_t n) {
   return dst;
 }
 
+/* The gzip body of an entry: the item's own, or compressed into z (when it shrinks);
+ * NULL when there is none. Needs the gzip ETag to have been derivable. */
+static const void *entry_gzip(const struct cache_item *item, struct buf *z, size_t *len) {
+  if (item->gzip != NULL) {
+    *len = item->gzip_len;
+    return item->gzip;
+  }
+  if (!item->no_gzip && item->body_len >= GZIP_MIN_BYTES &&
+      gzip_compress(item->body, item->body_len, z) && z->len < item->body_len) {
+    *len = z->len;
+    return z->data;
+  }
+  return NULL;
+}
+
+/* Allocates e with room for its strings and bodies after it, and places them there. */
+static struct cache_entry *entry_alloc(const char *key, const struct cache_item *item,
+                                       const void *gz, size_t gz_len) {
+  size_t klen = strlen(key);
+  size_t clen = item->content_type ? strlen(item->content_type) : 0;
+  size_t llen = item->link ? strlen(item->link) : 0;
+  size_t size =
+      sizeof(struct cache_entry) + klen + 1 + clen + 1 + llen + 1 + item->body_len + 1 + gz_len + 1;
+  struct cache_entry *e = malloc(size);
+  if (e == NULL)
+    return NULL;
+  memset(e, 0, sizeof *e);
+  char *p = (char *)(e + 1);
+  e->key = place(&p, key, klen);
+  e->content_type = item->content_type ? place(&p, item->content_type, clen) : NULL;
+  e->link = item->link ? place(&p, item->link, llen) : NULL;
+  e->body = place(&p, item->body, item->body_len);
+  e->body_len = item->body_len;
+  if (gz != NULL) {
+    e->gzip = place(&p, gz, gz_len);
+    e->gzip_len = gz_len;
+  }
+  e->charge = size;
+  e->hash = conditional_hash64(key, klen);
+  return e;
+}
+
 struct cache_entry *cache_entry_new(const char *key, const struct cache_item *item,
                                     double ttl_seconds, uint64_t generation) {
   if (key == NULL || item == NULL || (item->body == NULL && item->body_len > 0))
@@ -237,41 +279,12 @@ struct cache_entry *cache_entry_new(const char *key, const struct cache_item *it
   }
   char etag_gzip[CONDITIONAL_ETAG_MAX];
   struct buf z = {0};
-  const void *gz = NULL;
   size_t gz_len = 0;
-  if (conditional_etag_gzip(etag, etag_gzip)) {
-    if (item->gzip != NULL) {
-      gz = item->gzip;
-      gz_len = item->gzip_len;
-    } else if (!item->no_gzip && item->body_len >= GZIP_MIN_BYTES &&
-               gzip_compress(item->body, item->body_len, &z) && z.len < item->body_len) {
-      gz = z.data;
-      gz_len = z.len;
-    }
-  }
-
-  size_t klen = strlen(key);
-  size_t clen = item->content_type ? strlen(item->content_type) : 0;
-  size_t llen = item->link ? strlen(item->link) : 0;
-  size_t size =
-      sizeof(struct cache_entry) + klen + 1 + clen + 1 + llen + 1 + item->body_len + 1 + gz_len + 1;
-  struct cache_entry *e = malloc(size);
-  if (e == NULL) {
-    buf_free(&z);
-    return NULL;
-  }
-  memset(e, 0, sizeof *e);
-  char *p = (char *)(e + 1);
-  e->key = place(&p, key, klen);
-  e->content_type = item->content_type ? place(&p, item->content_type, clen) : NULL;
-  e->link = item->link ? place(&p, item->link, llen) : NULL;
-  e->body = place(&p, item->body, item->body_len);
-  e->body_len = item->body_len;
-  if (gz != NULL) {
-    e->gzip = place(&p, gz, gz_len);
-    e->gzip_len = gz_len;
-  }
+  const void *gz = conditional_etag_gzip(etag, etag_gzip) ? entry_gzip(item, &z, &gz_len) : NULL;
+  struct cache_entry *e = entry_alloc(key, item, gz, gz_len);
   buf_free(&z);
+  if (e == NULL)
+    return NULL;
   e->status = item->status;
   memcpy(e->etag, etag, sizeof etag);
   memcpy(e->etag_gzip, etag_gzip, sizeof etag_gzip);
@@ -282,8 +295,6 @@ struct cache_entry *cache_entry_new(const char *key, const struct cache_item *it
   e->expires_ns = ttl > 0 ? now_ns() + (uint64_t)(ttl * 1e9) : 0;
   atomic_init(&e->refs, 1);
   atomic_init(&e->inserted, false);
-  e->charge = size;
-  e->hash = conditional_hash64(key, klen);
   return e;
 }
 

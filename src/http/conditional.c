@@ -1,8 +1,11 @@
 /* conditional.c: entity-tags, HTTP-dates and the 304 decision (RFC 9110 §8.8, §13). */
-#include "iasc/conditional.h"
+#include "conditional.h"
 
 #include <string.h>
 #include <strings.h>
+
+#include "iasc/etag.h"
+#include "iasc/text.h"
 
 /* ---- XXH64 (seed 0), the reference algorithm written out ---- */
 
@@ -84,81 +87,17 @@ uint64_t conditional_hash64(const void *data, size_t n) {
 }
 
 void conditional_etag_for(const void *body, size_t len, char out[CONDITIONAL_ETAG_MAX]) {
-  static const char hex[] = "0123456789abcdef";
   uint64_t h = conditional_hash64(body, len);
+  unsigned char be[8];
+  for (int i = 0; i < 8; i++)
+    be[i] = (unsigned char)(h >> (56 - 8 * i));
   out[0] = '"';
-  for (int i = 0; i < 16; i++)
-    out[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+  text_hex(be, sizeof be, out + 1);
   out[17] = '"';
   out[18] = '\0';
 }
 
 /* ---- entity-tags ---- */
-
-static bool is_etagc(unsigned char c) {
-  return c == 0x21 || (c >= 0x23 && c <= 0x7E) || c >= 0x80;
-}
-
-static const char *skip_ows(const char *p) {
-  while (*p == ' ' || *p == '\t')
-    p++;
-  return p;
-}
-
-/* Parses one entity-tag at p. Returns the position after it, or NULL when malformed; sets
- * the opaque-tag (quotes included) and whether it is weak. */
-static const char *parse_etag(const char *p, bool *weak, const char **opaque, size_t *olen) {
-  *weak = false;
-  if (p[0] == 'W' && p[1] == '/') {
-    *weak = true;
-    p += 2;
-  }
-  if (*p != '"')
-    return NULL;
-  const char *start = p++;
-  while (is_etagc((unsigned char)*p))
-    p++;
-  if (*p != '"')
-    return NULL;
-  p++;
-  *opaque = start;
-  *olen = (size_t)(p - start);
-  return p;
-}
-
-/* True when the whole field value is a lone "*" (OWS allowed around it). */
-static bool is_star(const char *v) {
-  v = skip_ows(v);
-  if (*v != '*')
-    return false;
-  return *skip_ows(v + 1) == '\0';
-}
-
-/* Walks the list in value; calls back for each well-formed member until it returns true. */
-static bool any_member(const char *value,
-                       bool (*match)(bool weak, const char *o, size_t n, const void *ctx),
-                       const void *ctx) {
-  const char *p = value;
-  for (;;) {
-    while (*p == ' ' || *p == '\t' || *p == ',')
-      p++;
-    if (*p == '\0')
-      return false;
-    bool weak;
-    const char *o;
-    size_t n;
-    const char *after = parse_etag(p, &weak, &o, &n);
-    if (after != NULL) {
-      after = skip_ows(after);
-      if ((*after == ',' || *after == '\0') && match(weak, o, n, ctx))
-        return true;
-    }
-    /* Next member: past the tag if it parsed, else past the next comma. */
-    p = after != NULL ? after : p;
-    while (*p != '\0' && *p != ',')
-      p++;
-  }
-}
 
 struct tag {
   bool weak;
@@ -175,44 +114,13 @@ static bool weak_eq(bool weak, const char *o, size_t n, const void *ctx) {
 bool conditional_etag_match(const char *if_none_match, const char *etag) {
   if (if_none_match == NULL || etag == NULL)
     return false;
-  if (is_star(if_none_match))
+  if (etag_is_star(if_none_match))
     return true;
   struct tag t;
-  const char *after = parse_etag(etag, &t.weak, &t.o, &t.n);
+  const char *after = etag_parse(etag, &t.weak, &t.o, &t.n);
   if (after == NULL || *after != '\0')
     return false;
-  return any_member(if_none_match, weak_eq, &t);
-}
-
-struct tag_set {
-  const char *const *tags;
-  size_t n;
-};
-
-static bool strong_eq_any(bool weak, const char *o, size_t n, const void *ctx) {
-  const struct tag_set *s = ctx;
-  if (weak)
-    return false;
-  for (size_t i = 0; i < s->n; i++) {
-    struct tag t;
-    if (s->tags[i] == NULL)
-      continue;
-    const char *after = parse_etag(s->tags[i], &t.weak, &t.o, &t.n);
-    if (after != NULL && *after == '\0' && !t.weak && t.n == n && memcmp(t.o, o, n) == 0)
-      return true;
-  }
-  return false;
-}
-
-bool conditional_if_match(const char *if_match, const char *const *current_etags, size_t n) {
-  if (if_match == NULL)
-    return true;
-  if (n == 0)
-    return false;
-  if (is_star(if_match))
-    return true;
-  struct tag_set s = {current_etags, n};
-  return any_member(if_match, strong_eq_any, &s);
+  return etag_list_any(if_none_match, weak_eq, &t);
 }
 
 bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]) {
@@ -220,7 +128,7 @@ bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]) {
   out[0] = '\0';
   if (etag == NULL)
     return false;
-  const char *after = parse_etag(etag, &t.weak, &t.o, &t.n);
+  const char *after = etag_parse(etag, &t.weak, &t.o, &t.n);
   if (after == NULL || *after != '\0')
     return false;
   size_t prefix = (size_t)(t.o - etag) + t.n - 1; /* everything before the closing quote */
@@ -229,6 +137,12 @@ bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]) {
   memcpy(out, etag, prefix);
   memcpy(out + prefix, "-gz\"", sizeof "-gz\"");
   return true;
+}
+
+static const char *skip_ows(const char *p) {
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
 }
 
 /* ---- HTTP-dates ---- */
@@ -417,6 +331,6 @@ void conditional_http_date(time_t t, char out[CONDITIONAL_DATE_MAX]) {
 bool conditional_is_not_modified(const char *inm, const char *ims, const char *etag,
                                  time_t last_modified) {
   if (inm != NULL)
-    return is_star(inm) || conditional_etag_match(inm, etag);
+    return etag_is_star(inm) || conditional_etag_match(inm, etag);
   return conditional_not_modified_since(ims, last_modified);
 }

@@ -1,5 +1,5 @@
 /* cors.c: the CORS allow-list and the headers it puts on responses and preflights. */
-#include "iasc/cors.h"
+#include "cors.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "iasc/http.h"
+#include "iasc/handler.h"
 
 /* Checks scheme://host[:port] in s[0..n) and writes it lower-cased to out (n + 1 bytes). */
 static const char *check_origin(const char *s, size_t n, char *out) {

@@ -4,7 +4,7 @@
  * threads (each request blocks its thread while it leads or waits), and the lock is taken only
  * on a cache miss. A flight is freed by whoever drops its last reference: the leader at
  * flight_end, or the last waiter to wake after it. */
-#include "iasc/flight.h"
+#include "flight.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* gzip.c: Accept-Encoding negotiation and gzip compression with zlib. */
-#include "iasc/gzip.h"
+#include "gzip.h"
 
 #include <limits.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* router.c: matches a method and path against the declared route table. */
-#include "iasc/router.h"
+#include "router.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,16 +52,20 @@ enum router_outcome router_match(const struct route *table, size_t n, const char
   const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
   allow[0] = '\0';
   *route = NULL;
+  /* The winner's captures stay in the first half of scratch; other matches (for Allow) use
+   * the second. */
+  char *spare = scratch + strlen(path) + 1;
   for (size_t i = 0; i < n; i++) {
     const char *caps[HTTP_MAX_ROUTE_PARAMS];
     size_t ncaps = 0;
-    if (!match_path(table[i].pattern, path, scratch, caps, &ncaps))
+    bool winner = *route == NULL && strcmp(table[i].method, want) == 0;
+    if (!match_path(table[i].pattern, path, winner ? scratch : spare, caps, &ncaps))
       continue;
     path_found = true;
     allow_add(allow, allow_size, table[i].method);
     if (strcmp(table[i].method, "GET") == 0)
       allow_add(allow, allow_size, "HEAD");
-    if (*route == NULL && strcmp(table[i].method, want) == 0) {
+    if (winner) {
       *route = &table[i];
       memcpy(captures, caps, sizeof caps[0] * ncaps);
       *ncaptures = ncaps;
@@ -70,9 +74,5 @@ enum router_outcome router_match(const struct route *table, size_t n, const char
   if (!path_found)
     return ROUTER_NOT_FOUND;
   allow_add(allow, allow_size, "OPTIONS");
-  if (*route == NULL)
-    return ROUTER_NO_METHOD;
-  /* Captures of the winning route must live in scratch: match it again last. */
-  match_path((*route)->pattern, path, scratch, captures, ncaptures);
-  return ROUTER_MATCH;
+  return *route == NULL ? ROUTER_NO_METHOD : ROUTER_MATCH;
 }

@@ -16,12 +16,12 @@ static const struct param_spec PARAMS[] = {
 
 void audit_list(struct http_req *req, struct http_res *res) {
   const char *v[P_ITEM + 1];
-  struct listing l = {.stmt = STMT_AUDIT_LIST, .kind = "audit", .nkeys = 1, .limit = 20};
+  struct listing l = {.stmt = STMT_AUDIT_LIST, .kind = "audit", .limit = 20};
   if (!query_bind(req, res, PARAMS, v))
     return;
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
-  l.params[3] = v[P_TYPE];
-  l.params[4] = v[P_ITEM];
+  l.filter[FILTER_TYPE] = v[P_TYPE];
+  l.filter[FILTER_ITEM] = v[P_ITEM];
   routes_page(req, res, &l, v[P_CURSOR]);
 }

@@ -119,15 +119,15 @@ void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt) 
 }
 
 bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
-                       const char *include, struct listing *l, size_t first) {
+                       const char *include, struct listing *l) {
   if ((status != NULL || include != NULL) && !req->authenticated) {
     http_problem(req, res, IASC_UNAUTHORIZED, status ? "status" : "include",
                  "%s needs a bearer token.", status ? "status" : "include");
     http_res_header(res, "WWW-Authenticate", "Bearer realm=\"iasc-api\"");
     return false;
   }
-  l->params[first] = status;
-  l->params[first + 1] = include != NULL ? "true" : NULL;
+  l->filter[FILTER_STATUS] = status;
+  l->filter[FILTER_SCHEDULED] = include != NULL ? "true" : NULL;
   return true;
 }
 
@@ -156,8 +156,8 @@ bool routes_sync_mode(const struct http_req *req, struct http_res *res,
   }
   l->stmt = stmt;
   l->kind = kind;
-  l->nkeys = 2;
-  l->params[4] = vals[i_since];
-  l->params[5] = vals[i_deleted] != NULL && strcmp(vals[i_deleted], "true") == 0 ? "true" : "false";
+  l->filter[FILTER_SINCE] = vals[i_since];
+  l->filter[FILTER_DELETED] =
+      vals[i_deleted] != NULL && strcmp(vals[i_deleted], "true") == 0 ? "true" : "false";
   return true;
 }

@@ -2,13 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "iasc/db.h"
 #include "iasc/feeds.h"
 #include "iasc/routes.h"
-
-#define HOME_URL "https://www.antislaverycommissioner.co.uk/"
 
 enum { P_TAG, P_TYPE };
 
@@ -60,27 +56,19 @@ void feeds_get(struct http_req *req, struct http_res *res) {
   const char *v[2] = {NULL, NULL};
   if (!query_bind(req, res, which == 0 ? NEWS_PARAMS : PARAMS, v) || !routes_db_ready(req, res))
     return;
-  const char *params[4] = {req->base_url, FEEDS[which], v[P_TAG], v[P_TYPE]};
-  PGresult *r = NULL;
-  enum iasc_result rr = db_exec(STMT_FEED, params, &r);
+  char *self = routes_self_url(req);
+  struct feed_request rq = {FEEDS[which],  TITLES[which], self ? self : "",
+                            req->base_url, v[P_TAG],      v[P_TYPE]};
+  json_t *feed = NULL;
+  long long last_modified = 0;
+  enum iasc_result rr = content_feed(&rq, &feed, &last_modified);
+  free(self);
   if (rr != IASC_OK) {
     routes_fail(req, res, rr);
     return;
   }
-  json_t *entries = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-  char id[64];
-  char *self = routes_self_url(req);
-  snprintf(id, sizeof id, "urn:iasc-api:feed:%s", FEEDS[which]);
-  json_t *feed =
-      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "title", TITLES[which], "self_url",
-                self ? self : "", "home_url", HOME_URL, "updated", PQgetvalue(r, 0, 1),
-                "description", "From the office of the UK Independent Anti-Slavery Commissioner.",
-                "entries", entries ? entries : json_array());
-  free(self);
-  time_t last_modified = (time_t)strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-  PQclear(r);
   struct buf out = {0};
-  rr = feed ? FORMATS[fmt].write(feed, &out) : IASC_INTERNAL;
+  rr = FORMATS[fmt].write(feed, &out);
   json_decref(feed);
   if (rr != IASC_OK || out.failed) {
     buf_free(&out);

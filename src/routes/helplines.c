@@ -28,13 +28,12 @@ void helplines_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 6))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_HELPLINES_LIST;
     l.kind = "helplines:p";
-    l.nkeys = 2;
-    l.params[4] = v[P_JURISDICTION];
-    l.params[5] = v[P_URGENCY];
+    l.filter[FILTER_JURISDICTION] = v[P_JURISDICTION];
+    l.filter[FILTER_URGENCY] = v[P_URGENCY];
   }
   routes_page(req, res, &l, v[P_CURSOR]);
 }

@@ -33,24 +33,22 @@ void news_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 8))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_NEWS_LIST_RANKED;
     l.kind = "news:r";
-    l.nkeys = 2;
-    l.params[4] = v[P_Q];
-    l.params[5] = v[P_TAG];
-    l.params[6] = v[P_FROM];
-    l.params[7] = v[P_TO];
+    l.filter[FILTER_Q] = v[P_Q];
+    l.filter[FILTER_TAG] = v[P_TAG];
+    l.filter[FILTER_FROM] = v[P_FROM];
+    l.filter[FILTER_TO] = v[P_TO];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 7))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_NEWS_LIST;
     l.kind = "news:p";
-    l.nkeys = 2;
-    l.params[4] = v[P_TAG];
-    l.params[5] = v[P_FROM];
-    l.params[6] = v[P_TO];
+    l.filter[FILTER_TAG] = v[P_TAG];
+    l.filter[FILTER_FROM] = v[P_FROM];
+    l.filter[FILTER_TO] = v[P_TO];
   }
   routes_page(req, res, &l, v[P_CURSOR]);
 }

@@ -28,24 +28,22 @@ void publications_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 8))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_PUBLICATIONS_LIST_RANKED;
     l.kind = "publications:r";
-    l.nkeys = 2;
-    l.params[4] = v[P_Q];
-    l.params[5] = v[P_TYPE];
-    l.params[6] = v[P_TAG];
-    l.params[7] = v[P_YEAR];
+    l.filter[FILTER_Q] = v[P_Q];
+    l.filter[FILTER_TYPE] = v[P_TYPE];
+    l.filter[FILTER_TAG] = v[P_TAG];
+    l.filter[FILTER_YEAR] = v[P_YEAR];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 7))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_PUBLICATIONS_LIST;
     l.kind = "publications:p";
-    l.nkeys = 2;
-    l.params[4] = v[P_TYPE];
-    l.params[5] = v[P_TAG];
-    l.params[6] = v[P_YEAR];
+    l.filter[FILTER_TYPE] = v[P_TYPE];
+    l.filter[FILTER_TAG] = v[P_TAG];
+    l.filter[FILTER_YEAR] = v[P_YEAR];
   }
   routes_page(req, res, &l, v[P_CURSOR]);
 }

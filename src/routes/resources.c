@@ -39,24 +39,22 @@ void resources_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 8))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_RESOURCES_LIST_RANKED;
     l.kind = "resources:r";
-    l.nkeys = 2;
-    l.params[4] = v[P_Q];
-    l.params[5] = v[P_COLLECTION];
-    l.params[6] = v[P_TYPE];
-    l.params[7] = v[P_TAG];
+    l.filter[FILTER_Q] = v[P_Q];
+    l.filter[FILTER_COLLECTION] = v[P_COLLECTION];
+    l.filter[FILTER_TYPE] = v[P_TYPE];
+    l.filter[FILTER_TAG] = v[P_TAG];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 7))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_RESOURCES_LIST;
     l.kind = "resources:p";
-    l.nkeys = 2;
-    l.params[4] = v[P_COLLECTION];
-    l.params[5] = v[P_TYPE];
-    l.params[6] = v[P_TAG];
+    l.filter[FILTER_COLLECTION] = v[P_COLLECTION];
+    l.filter[FILTER_TYPE] = v[P_TYPE];
+    l.filter[FILTER_TAG] = v[P_TAG];
   }
   routes_page(req, res, &l, v[P_CURSOR]);
 }

@@ -19,7 +19,7 @@ static const struct param_spec PARAMS[] = {
 
 void search_list(struct http_req *req, struct http_res *res) {
   const char *v[P_CURSOR + 1];
-  struct listing l = {.stmt = STMT_SEARCH, .kind = "search", .nkeys = 3, .limit = 20};
+  struct listing l = {.stmt = STMT_SEARCH, .kind = "search", .limit = 20};
   if (!query_bind(req, res, PARAMS, v))
     return;
   if (v[P_Q] == NULL) {
@@ -38,8 +38,8 @@ void search_list(struct http_req *req, struct http_res *res) {
     routes_fail(req, res, IASC_INTERNAL);
     return;
   }
-  l.params[5] = v[P_Q];
-  l.params[6] = types.data;
+  l.filter[FILTER_Q] = v[P_Q];
+  l.filter[FILTER_TYPES] = types.data;
   routes_page(req, res, &l, v[P_CURSOR]);
   buf_free(&types);
 }

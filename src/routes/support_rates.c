@@ -50,16 +50,15 @@ void support_rates_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l, 10))
+    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_SUPPORT_RATES_LIST;
     l.kind = history ? "support-rates:h" : "support-rates:p";
-    l.nkeys = 4;
-    l.params[6] = v[P_JURISDICTION];
-    l.params[7] = v[P_CATEGORY];
+    l.filter[FILTER_JURISDICTION] = v[P_JURISDICTION];
+    l.filter[FILTER_CATEGORY] = v[P_CATEGORY];
     /* NULL on: the SQL takes today's Europe/London date. */
-    l.params[8] = v[P_ON];
-    l.params[9] = history ? "true" : "false";
+    l.filter[FILTER_ON] = v[P_ON];
+    l.filter[FILTER_HISTORY] = history ? "true" : "false";
   }
   routes_page(req, res, &l, v[P_CURSOR]);
 }

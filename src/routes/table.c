@@ -1,6 +1,5 @@
 /* table.c: every route of the API, declared in one place: method, path, handler, the token
  * scope it needs (NULL: public), and data for the handler. */
-#include "iasc/router.h"
 #include "iasc/routes.h"
 #include "iasc/schema.h"
 

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "iasc/conditional.h"
-#include "iasc/http.h"
+#include "conditional.h"
+#include "iasc/handler.h"
 
 /* Shards when cache_init is given 0: with max_bytes/8 per shard, the one-eighth entry limit
  * and the per-shard budget coincide. */

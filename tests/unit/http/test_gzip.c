@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "iasc/gzip.h"
+#include "gzip.h"
 
 /* Inflates a gzip member (windowBits 15+16 accepts gzip only) into a malloc'd buffer. */
 static unsigned char *gunzip(const void *in, size_t n, size_t *out_len) {

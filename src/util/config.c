@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iasc/db.h"
+#include <unistd.h>
 
 enum opt_kind { OPT_STR, OPT_UINT, OPT_SIZE };
 
@@ -97,6 +97,43 @@ static int set_option(struct iasc_config *cfg, const struct option_def *o, const
   return 0;
 }
 
+/* DATABASE_URL, or the local cluster of the checkout the executable was built in:
+ * <checkout>/build/iasc-api -> <checkout>/.data/run. Returns a malloc'd string. */
+static char *default_conninfo(void) {
+  const char *env = getenv("DATABASE_URL");
+  if (env != NULL && *env != '\0')
+    return strdup(env);
+  /* <checkout>/build/iasc-api → <checkout>/.data/run */
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0)
+    return strdup("dbname=iasc");
+  exe[n] = '\0';
+  for (int up = 0; up < 2; up++) {
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+      return strdup("dbname=iasc");
+    *slash = '\0';
+  }
+  /* conninfo quoting: backslash-escape ' and \ inside single quotes. */
+  char host[PATH_MAX * 2 + 32];
+  size_t o = 0;
+  const char *suffix = "/.data/run";
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s%s", exe, suffix);
+  for (const char *p = path; *p && o < sizeof host - 2; p++) {
+    if (*p == '\'' || *p == '\\')
+      host[o++] = '\\';
+    host[o++] = *p;
+  }
+  host[o] = '\0';
+  size_t len = strlen(host) + 64;
+  char *out = malloc(len);
+  if (out)
+    snprintf(out, len, "host='%s' dbname=iasc user=postgres", host);
+  return out;
+}
+
 int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
   memset(cfg, 0, sizeof *cfg);
   cfg->port = 8080;
@@ -137,7 +174,7 @@ int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
       return -1;
   }
   if (cfg->database_url == NULL)
-    cfg->database_url = db_default_conninfo();
+    cfg->database_url = default_conninfo();
   if (cfg->public_base_url != NULL) {
     size_t n = strlen(cfg->public_base_url);
     while (n > 0 && cfg->public_base_url[n - 1] == '/')

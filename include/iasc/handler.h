@@ -1,8 +1,9 @@
-/* http.h: the request and response every route handler sees, and the one response path.
- * Route handlers never touch Ulfius types: they read a struct http_req and fill a
- * struct http_res; the server turns that into bytes on the wire (headers, problem+json). */
-#ifndef IASC_HTTP_H
-#define IASC_HTTP_H
+/* handler.h: the request and response every route handler sees, and the one mapping from a
+ * result to a status and a problem+json body (src/routes/problem.c). Handlers never touch
+ * Ulfius types: they read a struct http_req and fill a struct http_res; the http layer
+ * builds the one from the wire and turns the other into bytes (src/http/pipeline.c). */
+#ifndef IASC_HANDLER_H
+#define IASC_HANDLER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,7 +41,9 @@ struct http_req {
   const void *route_data; /* the matched route's data */
   bool authenticated;     /* a valid bearer token came with the request: who is set */
   struct principal who;
-  const void *raw; /* the Ulfius request, for http_req_header only */
+  /* Request headers, for http_req_header: the http layer sets both. */
+  const char *(*header_fn)(const void *raw, const char *name);
+  const void *raw;
 };
 
 struct http_header {
@@ -57,17 +60,26 @@ struct http_res {
   long long last_modified;   /* seconds since the epoch; 0: unknown */
   struct http_header headers[HTTP_MAX_RES_HEADERS];
   size_t nheaders;
+  bool header_overflow; /* http_res_header refused a header: the pipeline answers 500 */
 };
 
 /* A request header by name (case-insensitive), or NULL. */
 const char *http_req_header(const struct http_req *req, const char *name);
 
+/* Frees what the request owns (path, base URL, query) and zeroes it. */
+void http_req_free(struct http_req *req);
+
+/* Frees what the response owns (body, headers) and zeroes it. */
+void http_res_reset(struct http_res *res);
+
 /* Sets a JSON body; takes ownership of body (malloc'd). */
 void http_res_json(struct http_res *res, int status, char *body, size_t len);
 /* Serialises and sets a JSON body; does not take the reference of j. */
 void http_res_json_value(struct http_res *res, int status, const json_t *j);
-/* Adds a response header (both copied). */
-void http_res_header(struct http_res *res, const char *name, const char *value);
+/* Adds a response header (both copied). Returns false, adding nothing, when the response
+ * already holds HTTP_MAX_RES_HEADERS headers or memory ran out: the caller decides (the
+ * pipeline answers 500 rather than send an answer without a header it was given). */
+bool http_res_header(struct http_res *res, const char *name, const char *value);
 
 /* Fills res with an application/problem+json body for r. detail is a printf format.
  * field, when not NULL, names the offending parameter (errors[0].field). */

@@ -1,10 +1,11 @@
-/* problem.c: the one mapping from a result to an HTTP status and an RFC 9457 body. */
+/* handler.c: what handlers share to build an answer: request headers, ownership, JSON bodies,
+ * and the one mapping from a result to an HTTP status and an RFC 9457 problem body. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "iasc/http.h"
+#include "iasc/handler.h"
 
 struct problem_kind {
   enum iasc_result result;
@@ -52,11 +53,7 @@ void http_problem_errors(const struct http_req *req, struct http_res *res, enum 
   if (body != NULL && errors != NULL)
     json_object_set(body, "errors", errors);
   json_decref(errors);
-  for (size_t i = 0; i < res->nheaders; i++) {
-    free(res->headers[i].name);
-    free(res->headers[i].value);
-  }
-  res->nheaders = 0;
+  http_res_reset(res);
   http_res_json_value(res, k->status, body);
   json_decref(body);
   res->content_type = "application/problem+json";
@@ -97,10 +94,43 @@ void http_res_json_value(struct http_res *res, int status, const json_t *j) {
   http_res_json(res, status, s, s ? strlen(s) : 0);
 }
 
-void http_res_header(struct http_res *res, const char *name, const char *value) {
-  if (res->nheaders == HTTP_MAX_RES_HEADERS)
-    return;
-  res->headers[res->nheaders].name = strdup(name);
-  res->headers[res->nheaders].value = strdup(value);
+bool http_res_header(struct http_res *res, const char *name, const char *value) {
+  if (res->nheaders == HTTP_MAX_RES_HEADERS) {
+    res->header_overflow = true;
+    return false;
+  }
+  char *n = strdup(name), *v = strdup(value);
+  if (n == NULL || v == NULL) {
+    free(n);
+    free(v);
+    res->header_overflow = true;
+    return false;
+  }
+  res->headers[res->nheaders].name = n;
+  res->headers[res->nheaders].value = v;
   res->nheaders++;
+  return true;
+}
+
+const char *http_req_header(const struct http_req *req, const char *name) {
+  return req->header_fn != NULL ? req->header_fn(req->raw, name) : NULL;
+}
+
+void http_req_free(struct http_req *req) {
+  for (size_t i = 0; i < req->nquery; i++) {
+    free(req->query[i].name);
+    free(req->query[i].value);
+  }
+  free(req->path);
+  free(req->base_url);
+  memset(req, 0, sizeof *req);
+}
+
+void http_res_reset(struct http_res *res) {
+  for (size_t i = 0; i < res->nheaders; i++) {
+    free(res->headers[i].name);
+    free(res->headers[i].value);
+  }
+  free(res->body);
+  memset(res, 0, sizeof *res);
 }

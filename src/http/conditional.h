@@ -32,13 +32,6 @@ bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]);
  * members are tolerated; a malformed member never matches. NULL if_none_match or etag: false. */
 bool conditional_etag_match(const char *if_none_match, const char *etag);
 
-/* If-Match: true when the precondition holds, i.e. the field value is "*" and the resource
- * exists (n > 0), or it lists an entity-tag that equals one of current_etags by STRONG
- * comparison (weak tags never match). n == 0 means the resource does not exist: false.
- * A NULL if_match means the header is absent: true (there is no precondition to fail;
- * a route that requires If-Match checks presence itself, 428). */
-bool conditional_if_match(const char *if_match, const char *const *current_etags, size_t n);
-
 /* Parses an HTTP-date: IMF-fixdate, and leniently the obsolete RFC 850
  * ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms.
  * Returns false on anything else (out untouched). Text after a ';' is ignored (old browsers

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iasc/text.h"
+
 #define MAX_VALUE_BYTES 1024
 
 static int hexval(char c) {
@@ -42,43 +44,9 @@ char *query_decode(const char *s, size_t n, bool plus_is_space) {
   return out;
 }
 
-bool query_valid_utf8(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f)
-        return false; /* control characters have no place in a query value */
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n)
-      return false;
-    for (size_t k = 1; k < len; k++) {
-      if ((p[i + k] & 0xC0) != 0x80)
-        return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += len;
-  }
-  return true;
+/* Valid UTF-8 without control characters: what a query name or value may hold. */
+static bool valid_text(const char *s) {
+  return text_valid_utf8(s, strlen(s)) && !text_has_control(s, false);
 }
 
 enum iasc_result query_parse(struct http_req *req, const char *raw, const char **field,
@@ -96,11 +64,10 @@ enum iasc_result query_parse(struct http_req *req, const char *raw, const char *
       size_t nlen = eq ? (size_t)(eq - p) : seglen;
       char *name = query_decode(p, nlen, true);
       char *value = eq ? query_decode(eq + 1, seglen - nlen - 1, true) : strdup("");
-      if (name == NULL || value == NULL || !query_valid_utf8(name, strlen(name)) ||
-          !query_valid_utf8(value, strlen(value)) || strlen(name) > 64 ||
-          strlen(value) > MAX_VALUE_BYTES) {
+      if (name == NULL || value == NULL || !valid_text(name) || !valid_text(value) ||
+          strlen(name) > 64 || strlen(value) > MAX_VALUE_BYTES) {
         bool long_value = value != NULL && strlen(value) > MAX_VALUE_BYTES;
-        bool nameable = name != NULL && strlen(name) <= 64 && query_valid_utf8(name, strlen(name));
+        bool nameable = name != NULL && strlen(name) <= 64 && valid_text(name);
         if (nameable)
           snprintf(req->bad_param, sizeof req->bad_param, "%s", name);
         free(name);
@@ -140,50 +107,6 @@ static int num(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     v = v * 10 + (s[i] - '0');
   return v;
-}
-
-static bool valid_ymd(int y, int m, int d) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1 || m < 1 || m > 12 || d < 1)
-    return false;
-  int max = days[m - 1];
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-    max = 29;
-  return d <= max;
-}
-
-bool query_valid_date(const char *s) {
-  return strlen(s) == 10 && all_digits(s, 4) && s[4] == '-' && all_digits(s + 5, 2) &&
-         s[7] == '-' && all_digits(s + 8, 2) && valid_ymd(num(s, 4), num(s + 5, 2), num(s + 8, 2));
-}
-
-/* YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM) */
-bool query_valid_timestamp(const char *s) {
-  size_t n = strlen(s);
-  if (n < 20 || n > 40)
-    return false;
-  char date[11];
-  memcpy(date, s, 10);
-  date[10] = '\0';
-  if (!query_valid_date(date) || (s[10] != 'T' && s[10] != 't'))
-    return false;
-  const char *t = s + 11;
-  if (!all_digits(t, 2) || t[2] != ':' || !all_digits(t + 3, 2) || t[5] != ':' ||
-      !all_digits(t + 6, 2) || num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 59)
-    return false;
-  const char *z = t + 8;
-  if (*z == '.') {
-    size_t f = 0;
-    while (z[1 + f] >= '0' && z[1 + f] <= '9')
-      f++;
-    if (f == 0 || f > 6)
-      return false;
-    z += 1 + f;
-  }
-  if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
-    return true;
-  return (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 2) && z[3] == ':' &&
-         all_digits(z + 4, 2) && z[6] == '\0' && num(z + 1, 2) <= 23 && num(z + 4, 2) <= 59;
 }
 
 bool query_valid_limit(const char *s, int *out) {
@@ -229,10 +152,10 @@ static const char *check_value(const struct param_spec *spec, const char *v) {
         return "may hold only letters, digits, spaces, '-' and '_'";
     return NULL;
   case PARAM_DATE:
-    return query_valid_date(v) ? NULL : "must be a calendar date YYYY-MM-DD";
+    return text_valid_date(v) ? NULL : "must be a calendar date YYYY-MM-DD";
   case PARAM_TIMESTAMP:
-    return query_valid_timestamp(v) ? NULL
-                                    : "must be an RFC 3339 date-time, e.g. 2024-01-31T09:00:00Z";
+    return text_valid_timestamp(v) ? NULL
+                                   : "must be an RFC 3339 date-time, e.g. 2024-01-31T09:00:00Z";
   case PARAM_BOOL:
     return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? NULL : "must be true or false";
   case PARAM_YEAR:

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "iasc/cors.h"
-#include "iasc/http.h"
+#include "cors.h"
+#include "iasc/handler.h"
 
 static const char *LIST =
     "https://www.example.org, https://app.example.org/ ,http://localhost:3000";

@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <zlib.h>
 
-#include "iasc/cache.h"
-#include "iasc/gzip.h"
+#include "cache.h"
+#include "gzip.h"
 
 static const struct cache_item SMALL = {.status = 200,
                                         .content_type = "application/json",

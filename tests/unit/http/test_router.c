@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "iasc/router.h"
+#include "router.h"
 
 static void h_list(struct http_req *req, struct http_res *res) {
   (void)req, (void)res;

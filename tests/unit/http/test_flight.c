@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "iasc/flight.h"
+#include "flight.h"
 
 static double now_ms(void) {
   struct timespec t;
