@@ -29,13 +29,6 @@ bool auth_has_scope(const struct principal *who, const char *scope);
 /* Writes the lower-case hex SHA-256 of token into out (65 bytes). Returns false on failure. */
 bool auth_hash(const char *token, char out[65]);
 
-/* True when scopes is a comma-separated list of known scopes. */
-bool auth_valid_scopes(const char *scopes);
-
-/* "90d", "12h", "30m" into a PostgreSQL interval text in out; "never" or NULL sets *never.
- * False when spec is none of these. */
-bool auth_parse_expiry(const char *spec, char *out, size_t size, bool *never);
-
 /* Commands, on the calling thread's pool connection (db_init first). Each returns a process
  * exit code and prints problems on stderr. token_create prints the new token alone on the
  * last line of out, once. */

@@ -74,8 +74,6 @@ void http_res_reset(struct http_res *res);
 
 /* Sets a JSON body; takes ownership of body (malloc'd). */
 void http_res_json(struct http_res *res, int status, char *body, size_t len);
-/* Serialises and sets a JSON body; does not take the reference of j. */
-void http_res_json_value(struct http_res *res, int status, const json_t *j);
 /* Adds a response header (both copied). Returns false, adding nothing, when the response
  * already holds HTTP_MAX_RES_HEADERS headers or memory ran out: the caller decides (the
  * pipeline answers 500 rather than send an answer without a header it was given). */
@@ -88,7 +86,5 @@ void http_problem(const struct http_req *req, struct http_res *res, enum iasc_re
 /* Same with a prepared errors array [{field, message}] (reference stolen). */
 void http_problem_errors(const struct http_req *req, struct http_res *res, enum iasc_result r,
                          const char *detail, json_t *errors);
-/* The HTTP status for a result. */
-int http_status_for(enum iasc_result r);
 
 #endif

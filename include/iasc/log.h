@@ -8,8 +8,6 @@
  * unknown level name. */
 int log_init(const char *level);
 void log_close(void);
-/* True when messages of this level (a Y_LOG_LEVEL_*) would be written. */
-bool log_enabled(unsigned long level);
 void log_msg(unsigned long level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

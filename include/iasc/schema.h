@@ -67,8 +67,4 @@ void schema_strip_read_only(const struct content_kind *k, json_t *obj);
  * references as passed in: the result is a new reference. */
 json_t *schema_merge_patch(json_t *target, const json_t *patch);
 
-/* Writes a slug made from text into out (size >= 101): lower-case ASCII letters and
- * digits, other runs become '-'. Returns false when nothing usable remains. */
-bool schema_slugify(const char *text, char *out, size_t size);
-
 #endif

@@ -21,6 +21,10 @@ int32_t text_utf8_decode(const unsigned char *p, size_t avail, size_t *len);
 /* True when s[0..n) is valid UTF-8 (no NUL check: n bounds it). */
 bool text_valid_utf8(const char *s, size_t n);
 
+/* s[0..n) is the start of valid UTF-8 that may end inside a character: the largest length
+ * <= n that ends on a character boundary. */
+size_t text_utf8_boundary(const char *s, size_t n);
+
 /* Code points in a NUL-terminated string that is valid UTF-8. */
 size_t text_utf8_chars(const char *s);
 

@@ -14,10 +14,6 @@ PGconn *db_connect_direct(void);
  * Returns 0, or -1 after logging. */
 int migrate_run(PGconn *conn);
 
-/* Loads the starter content in one transaction; rows that exist are left as they are, so
- * running it again changes nothing. Returns 0, or -1 after logging. */
-int seed_run(PGconn *conn);
-
 /* Reads the cursor-signing secret from the settings table into a malloc'd string, or NULL. */
 char *migrate_cursor_secret(PGconn *conn);
 

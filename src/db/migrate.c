@@ -100,7 +100,9 @@ static bool render_pending_bodies(PGconn *c) {
   return ok;
 }
 
-int seed_run(PGconn *c) {
+/* Loads the starter content in one transaction; rows that exist are left as they are, so
+ * running it again changes nothing. Returns 0, or -1 after logging. */
+static int seed_run(PGconn *c) {
   /* The write lock of iasc_write: seeded rows take their place in the sync stream's order. */
   if (!exec_ok(c, "BEGIN", "begin") ||
       !exec_ok(c, "SELECT pg_advisory_xact_lock(7243917413)", "write lock") ||

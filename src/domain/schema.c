@@ -203,9 +203,10 @@ static bool is_url(const char *s) {
 
 static bool is_email(const char *s) {
   const char *at = strchr(s, '@');
-  return strlen(s) <= 254 && at != NULL && at != s && strchr(at + 1, '@') == NULL &&
-         strchr(at + 1, '.') != NULL && at[1] != '.' && !text_has_control(s, false) &&
-         strchr(s, ' ') == NULL;
+  size_t n = strlen(s);
+  return n <= 254 && at != NULL && at != s && strchr(at + 1, '@') == NULL &&
+         strchr(at + 1, '.') != NULL && at[1] != '.' && s[n - 1] != '.' &&
+         !text_has_control(s, false) && strchr(s, ' ') == NULL;
 }
 
 static bool is_approx(const char *s) {
@@ -261,6 +262,13 @@ static const char *check_string(const struct field *f, enum field_type type, con
   }
 }
 
+/* A string of 1..LINE_MAX_CHARS characters without control characters. */
+static bool short_text(const json_t *v) {
+  const char *s = json_string_value(v);
+  return s != NULL && *s != '\0' && text_utf8_chars(s) <= LINE_MAX_CHARS &&
+         !text_has_control(s, false);
+}
+
 static void check_documents(const json_t *v, json_t *errors) {
   static const char *const KEYS[] = {"url", "media_type", "size_bytes", "title", NULL};
   size_t i;
@@ -292,9 +300,7 @@ static void check_documents(const json_t *v, json_t *errors) {
     if (sz && !json_is_null(sz) && (!json_is_integer(sz) || json_integer_value(sz) < 0))
       add_error(errors, name, "size_bytes must be a non-negative integer");
     json_t *t = json_object_get(d, "title");
-    if (t && !json_is_null(t) &&
-        (!json_is_string(t) || text_utf8_chars(json_string_value(t)) > LINE_MAX_CHARS ||
-         text_has_control(json_string_value(t), false)))
+    if (t && !json_is_null(t) && !short_text(t))
       add_error(errors, name, "title must be a short text");
   }
 }
@@ -323,8 +329,7 @@ static const char *check_map(const json_t *v) {
   if (!json_is_object(v))
     return "must be an object of strings";
   json_object_foreach((json_t *)v, key, e) {
-    if (!json_is_string(e) || text_utf8_chars(json_string_value(e)) > LINE_MAX_CHARS ||
-        !is_word(key))
+    if (!short_text(e) || !is_word(key))
       return "must be an object of short strings keyed by lower-case words";
   }
   return NULL;
@@ -369,7 +374,9 @@ static void check_field(const struct field *f, const json_t *v, json_t *errors) 
     add_error(errors, f->name, why);
 }
 
-bool schema_slugify(const char *text, char *out, size_t size) {
+/* Writes a slug made from text into out (size >= 101): lower-case ASCII letters and
+ * digits, other runs become '-'. Returns false when nothing usable remains. */
+static bool schema_slugify(const char *text, char *out, size_t size) {
   size_t o = 0;
   bool dash = false;
   for (const unsigned char *p = (const unsigned char *)text; *p && o + 2 < size && o < 80; p++) {

@@ -103,33 +103,35 @@ bool auth_has_scope(const struct principal *who, const char *scope) {
   return false;
 }
 
-bool auth_valid_scopes(const char *scopes) {
+/* True when scopes is a comma-separated list of known scopes. */
+static bool auth_valid_scopes(const char *scopes) {
   const char *p = scopes;
-  if (*p == '\0')
-    return false;
-  while (*p) {
+  for (;;) {
     const char *comma = strchr(p, ',');
     size_t len = comma ? (size_t)(comma - p) : strlen(p);
     bool ok = false;
     for (size_t i = 0; SCOPES[i]; i++)
       ok = ok || (strlen(SCOPES[i]) == len && strncmp(SCOPES[i], p, len) == 0);
     if (!ok)
-      return false;
-    p += len + (comma ? 1 : 0);
+      return false; /* unknown, or empty (a leading, doubled or trailing comma) */
+    if (comma == NULL)
+      return true;
+    p = comma + 1;
   }
-  return true;
 }
 
-bool auth_parse_expiry(const char *spec, char *out, size_t size, bool *never) {
+/* "90d", "12h", "30m" into a PostgreSQL interval text in out; "never" or NULL sets *never.
+ * False when spec is none of these. */
+static bool auth_parse_expiry(const char *spec, char *out, size_t size, bool *never) {
   *never = spec == NULL || strcmp(spec, "never") == 0;
   if (*never)
     return true;
   char *end;
-  long v = strtol(spec, &end, 10);
-  if (v <= 0 || v > 3650 || end == spec || end[1] != '\0')
+  if (spec[0] < '0' || spec[0] > '9') /* strtol would take spaces and signs */
     return false;
+  long v = strtol(spec, &end, 10);
   const char *unit = *end == 'd' ? "days" : *end == 'h' ? "hours" : *end == 'm' ? "minutes" : NULL;
-  if (unit == NULL)
+  if (v <= 0 || v > 3650 || unit == NULL || end[1] != '\0')
     return false;
   snprintf(out, size, "%ld %s", v, unit);
   return true;

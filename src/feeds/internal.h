@@ -13,10 +13,6 @@
 
 /* ---- text (xml.c) ---- */
 
-/* Appends s to out as XML character data: & < > " ' become entity references, CR becomes
- * &#13; (so parsers do not fold it away), invalid UTF-8 becomes U+FFFD and characters XML 1.0
- * forbids or discourages are dropped. Safe in element content; never needs CDATA. */
-void xml_escape_text(struct buf *out, const char *s);
 /* As xml_escape_text, for a double- or single-quoted attribute value: tab and LF are also written
  * as character references so attribute-value normalisation does not turn them into spaces. */
 void xml_escape_attr(struct buf *out, const char *s);

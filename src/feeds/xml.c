@@ -79,7 +79,10 @@ static void text_write(struct buf *out, const char *s, enum escape_mode mode) {
   buf_append(out, (const char *)run, (size_t)(p - run));
 }
 
-void xml_escape_text(struct buf *out, const char *s) {
+/* Appends s to out as XML character data: & < > " ' become entity references, CR becomes
+ * &#13; (so parsers do not fold it away), invalid UTF-8 becomes U+FFFD and characters XML 1.0
+ * forbids or discourages are dropped. Safe in element content; never needs CDATA. */
+static void xml_escape_text(struct buf *out, const char *s) {
   text_write(out, s, ESCAPE_TEXT);
 }
 

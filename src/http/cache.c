@@ -345,50 +345,11 @@ bool cache_insert(struct cache_entry *e) {
   return true;
 }
 
-bool cache_put(const char *key, const struct cache_item *item, double ttl_seconds,
-               uint64_t generation) {
-  /* Cheap early refusals, before copying and compressing. */
-  if (!C.ready || ttl_seconds <= 0 || generation != atomic_load(&counter) || item == NULL ||
-      item->body_len > C.max_entry)
-    return refuse();
-  struct cache_entry *e = cache_entry_new(key, item, ttl_seconds, generation);
-  if (e == NULL)
-    return refuse();
-  bool stored = cache_insert(e);
-  cache_release(e);
-  return stored;
-}
-
 void cache_invalidate_all(void) {
   uint64_t next = atomic_fetch_add(&counter, 1) + 1;
   uint64_t cur = atomic_load(&floor_gen);
   while (cur < next && !atomic_compare_exchange_weak(&floor_gen, &cur, next))
     ;
-}
-
-size_t cache_invalidate_prefix(const char *prefix) {
-  atomic_fetch_add(&counter, 1);
-  if (!C.ready || prefix == NULL)
-    return 0;
-  size_t plen = strlen(prefix), removed = 0;
-  for (unsigned i = 0; i < C.nshards; i++) {
-    struct shard *sh = &C.shards[i];
-    struct cache_entry *chain = NULL;
-    pthread_mutex_lock(&sh->lock);
-    for (struct cache_entry *e = sh->head; e != NULL;) {
-      struct cache_entry *next = e->next;
-      if (strncmp(e->key, prefix, plen) == 0) {
-        unlink_entry(sh, e);
-        e->hnext = chain;
-        chain = e;
-        removed++;
-      }
-      e = next;
-    }
-    pthread_mutex_unlock(&sh->lock);
-    release_chain(chain);
-  }
-  return removed;
 }
 
 void cache_stats(struct cache_stats *out) {

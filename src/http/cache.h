@@ -125,17 +125,8 @@ struct cache_entry *cache_entry_new(const char *key, const struct cache_item *it
  * recently used entries of the shard to stay within its budget. */
 bool cache_insert(struct cache_entry *e);
 
-/* cache_entry_new + cache_insert + cache_release in one: true when stored. */
-bool cache_put(const char *key, const struct cache_item *item, double ttl_seconds,
-               uint64_t generation);
-
 /* Makes every entry stale, in O(1); puts computed before this call are refused afterwards. */
 void cache_invalidate_all(void);
-
-/* Removes the entries whose key starts with prefix (e.g. "/v1/news": also "/v1/news/x",
- * "/v1/news?limit=5" and "/v1/newsletters") and refuses puts computed before the call (any
- * key: the generation is global). Walks every shard: O(entries). Returns how many went. */
-size_t cache_invalidate_prefix(const char *prefix);
 
 /* A snapshot of the counters (each shard is read under its lock; the sum is not atomic). */
 void cache_stats(struct cache_stats *out);

@@ -111,7 +111,10 @@ static bool weak_eq(bool weak, const char *o, size_t n, const void *ctx) {
   return n == t->n && memcmp(o, t->o, n) == 0;
 }
 
-bool conditional_etag_match(const char *if_none_match, const char *etag) {
+/* If-None-Match: true when the field value is "*" or lists an entity-tag that matches etag by
+ * WEAK comparison (W/ prefixes ignored on both sides). Spaces around list members and empty
+ * members are tolerated; a malformed member never matches. NULL if_none_match or etag: false. */
+static bool conditional_etag_match(const char *if_none_match, const char *etag) {
   if (if_none_match == NULL || etag == NULL)
     return false;
   if (etag_is_star(if_none_match))
@@ -227,7 +230,11 @@ static int current_year(void) {
   return tm.tm_year + 1900;
 }
 
-bool conditional_parse_http_date(const char *str, time_t *out) {
+/* Parses an HTTP-date: IMF-fixdate, and leniently the obsolete RFC 850
+ * ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms.
+ * Returns false on anything else (out untouched). Text after a ';' is ignored (old browsers
+ * sent "; length=N"). A two-digit year more than 50 years ahead means the previous century. */
+static bool conditional_parse_http_date(const char *str, time_t *out) {
   if (str == NULL)
     return false;
   const char *b = skip_ows(str);
@@ -283,7 +290,11 @@ bool conditional_parse_http_date(const char *str, time_t *out) {
   return true;
 }
 
-bool conditional_not_modified_since(const char *if_modified_since, time_t last_modified) {
+/* If-Modified-Since: true when last_modified is at or before the date in the field value.
+ * False when the value is NULL or not a valid HTTP-date, when that date lies in the future
+ * (an invalid date per RFC 2616 §14.25: it would pin a stale copy), or last_modified <= 0
+ * (unknown). */
+static bool conditional_not_modified_since(const char *if_modified_since, time_t last_modified) {
   time_t since;
   if (last_modified <= 0 || !conditional_parse_http_date(if_modified_since, &since))
     return false;

@@ -27,23 +27,6 @@ void conditional_etag_for(const void *body, size_t len, char out[CONDITIONAL_ETA
  * not a quoted entity-tag or the result would not fit in CONDITIONAL_ETAG_MAX. */
 bool conditional_etag_gzip(const char *etag, char out[CONDITIONAL_ETAG_MAX]);
 
-/* If-None-Match: true when the field value is "*" or lists an entity-tag that matches etag by
- * WEAK comparison (W/ prefixes ignored on both sides). Spaces around list members and empty
- * members are tolerated; a malformed member never matches. NULL if_none_match or etag: false. */
-bool conditional_etag_match(const char *if_none_match, const char *etag);
-
-/* Parses an HTTP-date: IMF-fixdate, and leniently the obsolete RFC 850
- * ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994") forms.
- * Returns false on anything else (out untouched). Text after a ';' is ignored (old browsers
- * sent "; length=N"). A two-digit year more than 50 years ahead means the previous century. */
-bool conditional_parse_http_date(const char *s, time_t *out);
-
-/* If-Modified-Since: true when last_modified is at or before the date in the field value.
- * False when the value is NULL or not a valid HTTP-date, when that date lies in the future
- * (an invalid date per RFC 2616 §14.25: it would pin a stale copy), or last_modified <= 0
- * (unknown). */
-bool conditional_not_modified_since(const char *if_modified_since, time_t last_modified);
-
 /* Writes t as an IMF-fixdate into out. Times before the epoch or after year 9999 are clamped. */
 void conditional_http_date(time_t t, char out[CONDITIONAL_DATE_MAX]);
 

@@ -107,7 +107,8 @@ void cors_config_free(struct cors_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
 }
 
-bool cors_origin_allowed(const struct cors_config *cfg, const char *origin) {
+/* True when a page from origin (the Origin request header) may read responses. NULL: false. */
+static bool cors_origin_allowed(const struct cors_config *cfg, const char *origin) {
   if (origin == NULL || *origin == '\0')
     return false;
   if (cfg->any_origin)

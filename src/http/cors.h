@@ -38,9 +38,6 @@ typedef void (*cors_header_fn)(void *ctx, const char *name, const char *value);
 int cors_config_init(struct cors_config *cfg, const char *allowed_origins, const char **error);
 void cors_config_free(struct cors_config *cfg);
 
-/* True when a page from origin (the Origin request header) may read responses. NULL: false. */
-bool cors_origin_allowed(const struct cors_config *cfg, const char *origin);
-
 /* True for a CORS preflight: OPTIONS with both Origin and Access-Control-Request-Method. */
 bool cors_is_preflight(const char *method, const char *origin, const char *request_method);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iasc/handler.h"
+#include "iasc/text.h"
 
 struct problem_kind {
   enum iasc_result result;
@@ -39,8 +40,16 @@ static const struct problem_kind *kind_for(enum iasc_result r) {
   return &KINDS[sizeof KINDS / sizeof KINDS[0] - 1];
 }
 
-int http_status_for(enum iasc_result r) {
-  return r == IASC_OK ? 200 : kind_for(r)->status;
+/* Serialises and sets a JSON body; does not take the reference of j. */
+static void http_res_json_value(struct http_res *res, int status, const json_t *j) {
+  char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+  if (s == NULL) {
+    const char fallback[] = "{\"type\":\"/problems/internal-error\",\"title\":\"Internal server "
+                            "error\",\"status\":500,\"detail\":\"out of memory\"}";
+    s = strdup(fallback);
+    status = 500;
+  }
+  http_res_json(res, status, s, s ? strlen(s) : 0);
 }
 
 void http_problem_errors(const struct http_req *req, struct http_res *res, enum iasc_result r,
@@ -67,8 +76,10 @@ void http_problem(const struct http_req *req, struct http_res *res, enum iasc_re
   char text[1024];
   va_list ap;
   va_start(ap, detail);
-  vsnprintf(text, sizeof text, detail, ap);
+  int n = vsnprintf(text, sizeof text, detail, ap);
   va_end(ap);
+  if (n >= (int)sizeof text) /* cut: never in the middle of a UTF-8 character */
+    text[text_utf8_boundary(text, sizeof text - 1)] = '\0';
   json_t *errors = NULL;
   if (field != NULL)
     errors = json_pack("[{s:s, s:s}]", "field", field, "message", text);
@@ -81,17 +92,6 @@ void http_res_json(struct http_res *res, int status, char *body, size_t len) {
   res->body = body;
   res->body_len = len;
   res->content_type = "application/json";
-}
-
-void http_res_json_value(struct http_res *res, int status, const json_t *j) {
-  char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-  if (s == NULL) {
-    const char fallback[] = "{\"type\":\"/problems/internal-error\",\"title\":\"Internal server "
-                            "error\",\"status\":500,\"detail\":\"out of memory\"}";
-    s = strdup(fallback);
-    status = 500;
-  }
-  http_res_json(res, status, s, s ? strlen(s) : 0);
 }
 
 bool http_res_header(struct http_res *res, const char *name, const char *value) {

@@ -32,7 +32,8 @@ void log_close(void) {
   y_close_logs();
 }
 
-bool log_enabled(unsigned long level) {
+/* True when messages of this level (a Y_LOG_LEVEL_*) would be written. */
+static bool log_enabled(unsigned long level) {
   return level <= current_level;
 }
 

@@ -59,6 +59,17 @@ bool text_valid_utf8(const char *s, size_t n) {
   return true;
 }
 
+size_t text_utf8_boundary(const char *s, size_t n) {
+  size_t lead = n;
+  while (lead > 0 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+    lead--; /* s[lead - 1] is the first byte of the last character */
+  if (lead == 0)
+    return 0;
+  unsigned char c = (unsigned char)s[lead - 1];
+  size_t need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+  return n - (lead - 1) >= need ? n : lead - 1;
+}
+
 size_t text_utf8_chars(const char *s) {
   size_t n = 0;
   for (; *s; s++)

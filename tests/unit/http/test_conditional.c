@@ -9,7 +9,8 @@
 
 #include <cmocka.h>
 
-#include "conditional.h"
+/* The file under test, for its static parsers. */
+#include "../../../src/http/conditional.c"
 
 /* 1994-11-06T08:49:37Z, the RFC's example date. */
 #define RFC_EXAMPLE ((time_t)784111777)

@@ -10,7 +10,8 @@
 
 #include <cmocka.h>
 
-#include "cors.h"
+/* The file under test, for cors_origin_allowed. */
+#include "../../../src/http/cors.c"
 #include "iasc/handler.h"
 
 static const char *LIST =
