@@ -18,7 +18,7 @@ readonly IASC_PG_SUPERUSER=postgres
 readonly IASC_PG_PORT=5432 # names the socket file only: the local cluster has no TCP port
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
-readonly IASC_BUILD_PACKAGES=(build-essential meson ninja-build pkg-config libulfius-dev
+readonly IASC_BUILD_PACKAGES=(build-essential meson ninja-build pkg-config libmicrohttpd-dev
   liborcania-dev libyder-dev libjansson-dev libpq-dev libcmark-dev zlib1g-dev
   libgnutls28-dev libcmocka-dev)
 # shellcheck disable=SC2034

@@ -89,7 +89,7 @@ static int take_token_args(int argc, char **argv) {
   return out;
 }
 
-/* A request allocates dozens of small blocks (Ulfius's maps, headers, the query): glibc's
+/* A request allocates dozens of small blocks (headers, the query, JSON): glibc's
  * per-thread cache of 7 blocks per size was measured too small for that (bench/: +10-20%
  * cached req/s with 128). Tunables are read at process start only, so serve re-executes
  * itself once with them, unless the operator set GLIBC_TUNABLES. Returns if exec fails. */

@@ -1,7 +1,7 @@
 /* handler.h: the request and response every route handler sees, and the one mapping from a
  * result to a status and a problem+json body (src/routes/problem.c). Handlers never touch
- * Ulfius types: they read a struct http_req and fill a struct http_res; the http layer
- * builds the one from the wire and turns the other into bytes (src/http/pipeline.c). */
+ * libmicrohttpd types: they read a struct http_req and fill a struct http_res; the http layer
+ * builds the one from the wire and turns the other into bytes (src/http/connection.c). */
 #ifndef IASC_HANDLER_H
 #define IASC_HANDLER_H
 

@@ -16,7 +16,14 @@ struct route {
   route_handler handler;
   const char *scope; /* token scope required, NULL for public */
   const void *data;  /* handed to the handler as req->route_data */
+  /* The media types a request body may have (NULL-terminated), checked from the headers
+   * before the body is read (415); NULL: the route reads no body (one sent is discarded). */
+  const char *const *accepts;
 };
+
+/* Route bodies: JSON, and for PATCH also JSON merge patch. */
+extern const char *const ROUTES_JSON[];
+extern const char *const ROUTES_JSON_OR_MERGE_PATCH[];
 
 /* The application's table (src/routes/table.c). */
 extern const struct route ROUTES[];

@@ -1,24 +1,21 @@
-/* pipeline.c: the path of every request, as a short list of stages (dispatch() at the end
- * reads as their table of contents). Only the first stage (build) and the hand-back read or
- * write Ulfius types; the stages between work on struct exchange. */
+/* pipeline.c: the stages every request passes through, on struct exchange and nothing of
+ * the HTTP library (connection.c calls them, in this order):
+ *   build -> before the body: negotiate, admit, route and authorize, media type
+ *         -> answer (from the cache or by the route) -> respond (respond.c) -> log.
+ * A decision taken before the body (an error) is the answer; the body is then never read
+ * into memory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <gnutls/crypto.h>
-#include <ulfius.h>
 
 #include "flight.h"
 #include "iasc/log.h"
 #include "iasc/query.h"
 #include "iasc/text.h"
 #include "internal.h"
-#include "pipeline.h"
-
-static const char *ulfius_header(const void *raw, const char *name) {
-  return u_map_get_case(((const struct _u_request *)raw)->map_header, name);
-}
 
 static bool sane_request_id(const char *s) {
   size_t n = s ? strlen(s) : 0;
@@ -75,25 +72,19 @@ static char *decode_path(const char *raw, size_t n) {
   return out;
 }
 
-/* Stage 1, build: the request from Ulfius (the only stage that reads Ulfius types). */
-static void build(struct exchange *x, const struct _u_request *u) {
+void pipeline_build(struct exchange *x, const char *method, const char *target) {
   struct http_req *req = &x->req;
   clock_gettime(CLOCK_MONOTONIC, &x->t0);
   x->generation = cache_generation(); /* before anything is read */
   req->cfg = x->cfg;
-  req->raw = u;
-  req->header_fn = ulfius_header;
-  req->method = u->http_verb ? u->http_verb : "GET";
-  req->head = strcmp(req->method, "HEAD") == 0;
-  req->body = u->binary_body;
-  req->body_len = u->binary_body_length;
+  req->method = method;
+  req->head = strcmp(method, "HEAD") == 0;
   request_id(http_req_header(req, "X-Request-Id"), req->request_id);
   req->base_url = base_url(x->cfg, http_req_header(req, "Host"));
-  const char *url = u->http_url ? u->http_url : "/";
-  const char *qmark = strchr(url, '?');
+  const char *qmark = strchr(target, '?');
   x->query = qmark ? qmark + 1 : NULL;
-  req->path = decode_path(url, qmark ? (size_t)(qmark - url) : strlen(url));
-  x->get = strcmp(req->method, "GET") == 0 || req->head;
+  req->path = decode_path(target, qmark ? (size_t)(qmark - target) : strlen(target));
+  x->get = strcmp(method, "GET") == 0 || req->head;
   x->gzip = gzip_negotiate(http_req_header(req, "Accept-Encoding"));
 }
 
@@ -123,8 +114,8 @@ static bool accepts_json(const char *accept) {
   return false;
 }
 
-/* Stage 2, negotiate: a well-formed path and query, a media type and a coding we have.
- * False with x->res filled (400, 406). */
+/* Negotiate: a well-formed path and query, a media type and a coding we have. False with
+ * x->res filled (400, 406). */
 static bool negotiate(struct exchange *x) {
   struct http_req *req = &x->req;
   const char *field, *message;
@@ -148,25 +139,64 @@ static bool negotiate(struct exchange *x) {
   return false;
 }
 
-/* Stage 3, admit: the request's limits. False with x->res filled (413). */
-static bool admit(struct exchange *x) {
-  if (x->req.body_len <= x->cfg->max_body_bytes)
+/* Admit: the request's limits, from its headers. False with x->res filled (400, 413). */
+static bool admit(struct exchange *x, const struct body_framing *f) {
+  if (f->conflicting) {
+    x->close = true;
+    http_problem(&x->req, &x->res, IASC_BAD_REQUEST, NULL,
+                 "Conflicting Content-Length or Transfer-Encoding headers.");
+    return false;
+  }
+  if (!f->too_large)
     return true;
   http_problem(&x->req, &x->res, IASC_PAYLOAD_TOO_LARGE, NULL,
                "The request body is larger than the limit of %zu bytes.", x->cfg->max_body_bytes);
   return false;
 }
 
-/* Stage 4, answer: from the cache, or by the route. Public GETs may come from the cache
- * (not with a token, not the health probes); a burst of identical misses runs one query
- * while the rest wait for its answer (a second past the statement timeout at most, then
- * they ask the database themselves). */
-static void answer(struct exchange *x) {
+/* True when the Content-Type names one of the media types in accepts. */
+static bool media_type_taken(const char *ct, const char *const *accepts) {
+  if (ct == NULL)
+    return false;
+  size_t n = strcspn(ct, ";");
+  while (n > 0 && ct[n - 1] == ' ')
+    n--;
+  for (size_t i = 0; accepts[i] != NULL; i++)
+    if (strlen(accepts[i]) == n && strncasecmp(ct, accepts[i], n) == 0)
+      return true;
+  return false;
+}
+
+/* Media type: a route that reads a body says which types it takes. False with 415. */
+static bool media_type(struct exchange *x) {
+  const char *const *accepts = x->route->accepts;
+  if (accepts == NULL || media_type_taken(http_req_header(&x->req, "Content-Type"), accepts))
+    return true;
+  http_problem(&x->req, &x->res, IASC_UNSUPPORTED_MEDIA_TYPE, NULL, "Send the body as %s%s%s.",
+               accepts[0], accepts[1] ? " or " : "", accepts[1] ? accepts[1] : "");
+  return false;
+}
+
+bool pipeline_before_body(struct exchange *x, const struct body_framing *f) {
+  if (!negotiate(x) || !admit(x, f))
+    return false;
+  /* A GET (the cache answers many) is routed when it is answered; anything else now. */
+  if (x->get)
+    return true;
+  if (!routing_prepare(x) || !media_type(x))
+    return false;
+  x->reads_body = x->route->accepts != NULL;
+  return true;
+}
+
+void pipeline_answer(struct exchange *x) {
   struct http_req *req = &x->req;
   struct flight *flight = NULL;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
                  strncmp(req->path, "/v1/", 4) == 0 && x->cfg->cache_bytes > 0;
   if (x->cacheable) {
+    /* A burst of identical misses runs one query while the rest wait for its answer (a
+     * second past the statement timeout at most, then they ask the database themselves). */
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);
     x->entry = x->key ? cache_get(x->key) : NULL;
     unsigned wait_ms = x->cfg->statement_timeout_ms + 1000;
@@ -182,57 +212,22 @@ static void answer(struct exchange *x) {
   flight_end(flight);
 }
 
-static void emit_ulfius(void *ctx, const char *name, const char *value) {
-  u_map_put(((struct _u_response *)ctx)->map_header, name, value);
-}
-
-/* Stage 5 and 6, respond and hand back: the answer's headers into Ulfius' map, its body
- * into Ulfius' response (the other stage that sees Ulfius types). */
-static void hand_back(struct exchange *x, struct _u_response *u) {
-  struct wire w = {0};
-  respond(x, &w, emit_ulfius, u);
-  if (w.len > 0 && w.body == x->res.body) {
-    /* A fresh body is ours: Ulfius takes it as it is (it frees with free()). */
-    free(u->binary_body);
-    u->binary_body = x->res.body;
-    u->binary_body_length = w.len;
-    x->res.body = NULL;
-  } else if (w.len > 0) {
-    ulfius_set_binary_body_response(u, (unsigned)w.status, w.body, w.len);
-  }
-  u->status = w.status;
-  buf_free(&w.tmp);
-}
-
-/* Stage 7, log. Privacy: never the client address; never the query of a helplines request
- * (decided on the decoded path). */
-static void log_exchange(const struct exchange *x) {
+void pipeline_log(const struct exchange *x) {
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double ms = (double)(t1.tv_sec - x->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - x->t0.tv_nsec) / 1e6;
+  /* Privacy: never the client address; never the query of a helplines request. */
   bool show_query = x->query != NULL && strncmp(x->req.path, "/v1/helplines", 13) != 0;
   LOG_INFO("http", "req=%s %s %s%s%.512s %d%s %.2fms", x->req.request_id, x->req.method,
            x->req.path, show_query ? "?" : "", show_query ? x->query : "", x->status,
            x->key != NULL && x->res.status == 0 ? " cached" : "", ms);
 }
 
-static void finish(struct exchange *x) {
+void pipeline_finish(struct exchange *x) {
   cache_release(x->entry);
   free(x->key);
+  free(x->scratch);
   http_res_reset(&x->res);
   http_res_reset(&x->hdr);
   http_req_free(&x->req);
-}
-
-int pipeline_dispatch(const struct _u_request *request, struct _u_response *response,
-                      void *user_data) {
-  const struct pipeline *p = user_data;
-  struct exchange x = {.cfg = p->cfg, .cors = p->cors};
-  build(&x, request);
-  if (negotiate(&x) && admit(&x))
-    answer(&x);
-  hand_back(&x, response);
-  log_exchange(&x);
-  finish(&x);
-  return U_CALLBACK_COMPLETE;
 }

@@ -117,22 +117,29 @@ static void public_cache_control(const struct exchange *x, const struct cache_en
              x->cfg->stale_while_revalidate);
 }
 
-/* An answer from x->entry: coding, 304, validators, Link, Cache-Control. */
-static void from_entry(struct exchange *x, struct wire *w, respond_emit_fn emit, void *ctx) {
+/* The body and status of an answer from x->entry: the coding the client takes, 304 when its
+ * copy is current. */
+static void entry_prepare(struct exchange *x, struct wire *w) {
   const struct cache_entry *e = x->entry;
-  bool gz = entry_body(x, w);
-  const char *etag = gz && e->etag_gzip[0] != '\0' ? e->etag_gzip : e->etag;
-  bool not_modified = conditional_is_not_modified(http_req_header(&x->req, "If-None-Match"),
-                                                  http_req_header(&x->req, "If-Modified-Since"),
-                                                  etag, e->last_modified);
-  w->status = not_modified ? 304 : e->status;
-  if (not_modified)
+  w->gzip = entry_body(x, w);
+  w->etag = w->gzip && e->etag_gzip[0] != '\0' ? e->etag_gzip : e->etag;
+  w->not_modified = conditional_is_not_modified(http_req_header(&x->req, "If-None-Match"),
+                                                http_req_header(&x->req, "If-Modified-Since"),
+                                                w->etag, e->last_modified);
+  w->status = w->not_modified ? 304 : e->status;
+  if (w->not_modified)
     w->len = 0;
-  if (!not_modified && e->content_type != NULL)
+}
+
+/* The headers of an answer from x->entry: validators, Link, Cache-Control. */
+static void entry_headers(struct exchange *x, const struct wire *w, respond_emit_fn emit,
+                          void *ctx) {
+  const struct cache_entry *e = x->entry;
+  if (!w->not_modified && e->content_type != NULL)
     emit(ctx, "Content-Type", e->content_type);
-  if (gz && !not_modified)
+  if (w->gzip && !w->not_modified)
     emit(ctx, "Content-Encoding", "gzip");
-  emit(ctx, "ETag", etag);
+  emit(ctx, "ETag", w->etag);
   if (e->last_modified > 0) {
     char date[CONDITIONAL_DATE_MAX];
     time_t now = time(NULL);
@@ -152,13 +159,17 @@ static void from_entry(struct exchange *x, struct wire *w, respond_emit_fn emit,
 }
 
 /* Any other answer: the handler's (or a problem), never stored. */
-static void from_res(struct exchange *x, struct wire *w, respond_emit_fn emit, void *ctx) {
+static void res_prepare(struct exchange *x, struct wire *w) {
   struct http_res *res = &x->res;
   if (res->status == 0 || res->header_overflow)
     http_problem(&x->req, res, IASC_INTERNAL, NULL, "The handler produced no response.");
   w->status = res->status;
   w->body = res->body;
   w->len = res->body_len;
+}
+
+static void res_headers(struct exchange *x, respond_emit_fn emit, void *ctx) {
+  struct http_res *res = &x->res;
   if (res->status != 204 && res->content_type != NULL)
     emit(ctx, "Content-Type", res->content_type);
   const char *cache = res->cache_control;
@@ -186,11 +197,18 @@ static void common_headers(struct exchange *x, respond_emit_fn emit, void *ctx) 
     emit(ctx, x->hdr.headers[i].name, x->hdr.headers[i].value);
 }
 
-void respond(struct exchange *x, struct wire *w, respond_emit_fn emit, void *ctx) {
+void respond_prepare(struct exchange *x, struct wire *w) {
   if (x->entry != NULL)
-    from_entry(x, w, emit, ctx);
+    entry_prepare(x, w);
   else
-    from_res(x, w, emit, ctx);
-  common_headers(x, emit, ctx);
+    res_prepare(x, w);
   x->status = w->status;
+}
+
+void respond_headers(struct exchange *x, const struct wire *w, respond_emit_fn emit, void *ctx) {
+  if (x->entry != NULL)
+    entry_headers(x, w, emit, ctx);
+  else
+    res_headers(x, emit, ctx);
+  common_headers(x, emit, ctx);
 }

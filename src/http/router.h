@@ -1,5 +1,5 @@
 /* router.h: matches a request against the declared table of routes (routes.h) behind a
- * single Ulfius catch-all. */
+ * request handler (connection.c). */
 #ifndef IASC_ROUTER_H
 #define IASC_ROUTER_H
 

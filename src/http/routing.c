@@ -78,21 +78,20 @@ static void options(struct exchange *x, const char *allow) {
     cors_headers(x->cors, origin, true, cors_add_to_res, &x->res);
 }
 
-void routing_run(struct exchange *x) {
+bool routing_prepare(struct exchange *x) {
   struct http_req *req = &x->req;
   struct http_res *res = &x->res;
   size_t plen = strlen(req->path);
-  char *scratch = malloc(2 * (plen + 1));
   char allow[128];
-  const struct route *route = NULL;
-  if (scratch == NULL) {
+  x->scratch = malloc(2 * (plen + 1));
+  if (x->scratch == NULL) {
     http_problem(req, res, IASC_INTERNAL, NULL, "Out of memory.");
-    return;
+    return false;
   }
   bool is_options = strcmp(req->method, "OPTIONS") == 0;
   enum router_outcome o =
-      router_match(ROUTES, ROUTES_COUNT, is_options ? "GET" : req->method, req->path, scratch,
-                   req->route_params, &req->nroute_params, &route, allow, sizeof allow);
+      router_match(ROUTES, ROUTES_COUNT, is_options ? "GET" : req->method, req->path, x->scratch,
+                   req->route_params, &req->nroute_params, &x->route, allow, sizeof allow);
   if (o == ROUTER_NOT_FOUND) {
     http_problem(req, res, IASC_NOT_FOUND, NULL, "There is nothing at %s.", "this path");
   } else if (is_options) {
@@ -101,9 +100,16 @@ void routing_run(struct exchange *x) {
     http_problem(req, res, IASC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s.",
                  req->method, allow);
     http_res_header(res, "Allow", allow);
-  } else if (authenticate(req, res) && authorize(req, res, route)) {
-    req->route_data = route->data;
-    route->handler(req, res);
+  } else {
+    return authenticate(req, res) && authorize(req, res, x->route);
   }
-  free(scratch);
+  x->route = NULL;
+  return false;
+}
+
+void routing_run(struct exchange *x) {
+  if (x->route == NULL && (x->res.status != 0 || !routing_prepare(x)))
+    return;
+  x->req.route_data = x->route->data;
+  x->route->handler(&x->req, &x->res);
 }

@@ -1,5 +1,6 @@
-/* server.c: starts and stops the HTTP server: Ulfius on an epoll worker pool with explicit
- * limits, one catch-all endpoint (pipeline.c), the response cache and the write hook. */
+/* server.c: starts and stops the HTTP server: libmicrohttpd on an epoll worker pool with
+ * explicit limits, every request through connection.c, the response cache and the write
+ * hook. */
 #include "iasc/server.h"
 
 #include <arpa/inet.h>
@@ -7,17 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <ulfius.h>
-
 #include "cache.h"
+#include "connection.h"
 #include "cors.h"
 #include "iasc/content.h"
-#include "iasc/handler.h"
 #include "iasc/log.h"
 #include "internal.h"
-#include "pipeline.h"
 
-static struct _u_instance instance;
+static struct MHD_Daemon *daemon_;
 static struct sockaddr_in bind_addr;
 static struct cors_config cors;
 static struct pipeline pipeline;
@@ -30,27 +28,23 @@ static void on_write(long long next_change) {
   server_content_changed();
 }
 
-static bool too_many_params(const char *query) {
-  size_t n = 1;
-  for (const char *p = strchr(query, '&'); p != NULL; p = strchr(p + 1, '&'))
-    if (++n > HTTP_MAX_QUERY_PARAMS)
-      return true;
-  return false;
-}
-
-/* Ulfius copies the whole URI here, and dispatch() parses the query from that copy.
- * libmicrohttpd parses its own copy next, into entries taken from the connection's 32 KiB:
- * with thousands of parameters that runs out, and libmicrohttpd 0.9.75 then drops the
- * request unanswered and never reports it complete, so Ulfius's request state leaks. Past
- * our parameter limit, cut libmicrohttpd's copy (the bytes it is about to parse) after the
- * '?': the request reaches dispatch() and gets its 400. */
-static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *connection) {
-  (void)connection;
-  void *info = ulfius_uri_logger(cls, uri);
-  const char *q = strchr(uri, '?');
-  if (info != NULL && q != NULL && too_many_params(q + 1))
-    ((char *)q)[1] = '\0';
-  return info;
+/* The daemon: an epoll thread pool, limits, and the three callbacks of connection.c. */
+static struct MHD_Daemon *start_daemon(const struct iasc_config *cfg) {
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->workers, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
+      /* libmicrohttpd zeroes each connection's read buffer (half this) after every request:
+       * 32 KiB keeps that and the resident memory small (256 KiB cost 3x the memory and 40%
+       * of the throughput at 256 connections). It bounds the request line and headers. */
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)connection_begin, &pipeline},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)connection_completed, &pipeline},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)cfg->port, NULL, NULL,
+                          connection_access, &pipeline, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 
 int server_start(const struct iasc_config *cfg) {
@@ -73,33 +67,8 @@ int server_start(const struct iasc_config *cfg) {
     LOG_ERROR("server", "BIND \"%s\" is not an IPv4 address", cfg->bind);
     return -1;
   }
-  if (ulfius_init_instance(&instance, cfg->port, &bind_addr, NULL) != U_OK) {
-    LOG_ERROR("server", "cannot initialise the HTTP instance");
-    return -1;
-  }
-  /* One byte over the limit lets us tell "too large" (413) from "exactly the limit";
-   * Ulfius would otherwise truncate silently. */
-  instance.max_post_body_size = cfg->max_body_bytes + 1;
-  instance.check_utf8 = 0;
-  ulfius_set_default_endpoint(&instance, pipeline_dispatch, &pipeline);
-
-  struct MHD_OptionItem ops[] = {
-      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->workers, NULL},
-      {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
-      {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
-      /* libmicrohttpd zeroes each connection's read buffer (half this) after every request:
-       * 32 KiB keeps that and the resident memory small (256 KiB cost 3x the memory and 40%
-       * of the throughput at 256 connections). It bounds the request line and headers. */
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, NULL},
-      {MHD_OPTION_END, 0, NULL},
-  };
-  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD, ops) !=
-      U_OK) {
+  if ((daemon_ = start_daemon(cfg)) == NULL) {
     LOG_ERROR("server", "cannot listen on %s:%u", cfg->bind, cfg->port);
-    ulfius_clean_instance(&instance);
     return -1;
   }
   LOG_INFO("server", "listening on http://%s:%u with %u workers", cfg->bind, cfg->port,
@@ -109,8 +78,9 @@ int server_start(const struct iasc_config *cfg) {
 
 void server_stop(void) {
   content_set_write_hook(NULL);
-  ulfius_stop_framework(&instance);
-  ulfius_clean_instance(&instance);
+  if (daemon_ != NULL)
+    MHD_stop_daemon(daemon_);
+  daemon_ = NULL;
   cache_shutdown();
   cors_config_free(&cors);
 }

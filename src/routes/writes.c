@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "iasc/buf.h"
 #include "iasc/content.h"
@@ -13,26 +12,10 @@
 
 static const struct param_spec NO_PARAMS[] = {{NULL, PARAM_TEXT, NULL}};
 
-/* True when the Content-Type names one of the JSON media types we take. */
-static bool json_content_type(const char *ct, bool merge_patch) {
-  if (ct == NULL)
-    return false;
-  size_t n = strcspn(ct, ";");
-  while (n > 0 && ct[n - 1] == ' ')
-    n--;
-  return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-         (merge_patch && n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
-}
-
-/* Parses the body strictly: one JSON object, no duplicate keys, nothing after it.
- * Returns a new reference, or NULL with res filled (415, 400, 422). */
-static json_t *read_body(const struct http_req *req, struct http_res *res, bool merge_patch) {
-  if (!json_content_type(http_req_header(req, "Content-Type"), merge_patch)) {
-    http_problem(req, res, IASC_UNSUPPORTED_MEDIA_TYPE, NULL,
-                 "Send the body as application/json%s.",
-                 merge_patch ? " or application/merge-patch+json" : "");
-    return NULL;
-  }
+/* Parses the body strictly: one JSON object, no duplicate keys, nothing after it (its
+ * media type was checked from the route's accepts before it was read). Returns a new
+ * reference, or NULL with res filled (400, 422). */
+static json_t *read_body(const struct http_req *req, struct http_res *res) {
   if (req->body_len == 0) {
     http_problem(req, res, IASC_BAD_REQUEST, NULL, "The request has no body.");
     return NULL;
@@ -170,7 +153,7 @@ static bool prepare(struct http_req *req, struct http_res *res, enum write_op op
   *body = NULL;
   if (!query_bind(req, res, NO_PARAMS, vals) || !routes_db_ready(req, res))
     return false;
-  return op == WRITE_DELETE || (*body = read_body(req, res, op == WRITE_UPDATE)) != NULL;
+  return op == WRITE_DELETE || (*body = read_body(req, res)) != NULL;
 }
 
 void content_create(struct http_req *req, struct http_res *res) {
@@ -185,7 +168,7 @@ void content_create(struct http_req *req, struct http_res *res) {
                  "Idempotency-Key must be 1 to 255 visible ASCII characters.");
     return;
   }
-  if ((body = read_body(req, res, false)) == NULL)
+  if ((body = read_body(req, res)) == NULL)
     return;
   if (key != NULL && !request_hash(req, hash))
     routes_fail(req, res, IASC_INTERNAL);
