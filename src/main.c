@@ -37,13 +37,13 @@ static int serve(const struct iasc_config *cfg) {
   if (server_start(cfg) != 0)
     return 1;
   if (background_start(server_content_changed, server_next_change) != 0) {
-    server_stop();
+    server_stop(0);
     return 1;
   }
   int sig = 0;
   sigwait(&set, &sig);
-  LOG_INFO("main", "signal %d: stopping", sig);
-  server_stop();
+  LOG_INFO("main", "signal %d: draining (at most %u s)", sig, cfg->drain_seconds);
+  server_stop(cfg->drain_seconds);
   background_stop();
   return 0;
 }

@@ -7,10 +7,16 @@
 #include <stdio.h>
 
 struct iasc_config {
-  char *database_url;              /* DATABASE_URL; default: the checkout's local cluster */
-  unsigned port;                   /* PORT, 8080 */
-  char *bind;                      /* BIND, 127.0.0.1 */
-  unsigned workers;                /* IASC_WORKERS, 8: epoll worker threads = DB connections */
+  char *database_url;                  /* DATABASE_URL; default: the checkout's local cluster */
+  unsigned port;                       /* PORT, 8080 */
+  char *bind;                          /* BIND, 127.0.0.1 */
+  unsigned workers;                    /* IASC_WORKERS, 8: database workers = DB connections */
+  unsigned http_threads;               /* IASC_HTTP_THREADS, the CPUs: the epoll pool */
+  unsigned queue_timeout_ms;           /* IASC_QUEUE_TIMEOUT_MS, 2000: wait for a database worker */
+  unsigned max_connections_per_client; /* IASC_MAX_CONNECTIONS_PER_CLIENT, 512 */
+  unsigned request_timeout;        /* IASC_REQUEST_TIMEOUT seconds, 60: request line to answer */
+  unsigned drain_seconds;          /* IASC_DRAIN_SECONDS, 10: requests in flight at SIGTERM */
+  char *allowed_hosts;             /* IASC_ALLOWED_HOSTS: Host values answered (NULL: any) */
   unsigned max_connections;        /* IASC_MAX_CONNECTIONS, 1024 */
   unsigned connection_timeout;     /* IASC_CONNECTION_TIMEOUT seconds, 30 */
   size_t max_body_bytes;           /* IASC_MAX_BODY_BYTES, 1 MiB */

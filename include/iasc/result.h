@@ -11,6 +11,7 @@ enum iasc_result {
   IASC_FORBIDDEN,              /* 403 */
   IASC_NOT_FOUND,              /* 404 */
   IASC_METHOD_NOT_ALLOWED,     /* 405 */
+  IASC_MISDIRECTED,            /* 421: a Host this server does not answer for */
   IASC_NOT_ACCEPTABLE,         /* 406 */
   IASC_CONFLICT,               /* 409 */
   IASC_PRECONDITION_FAILED,    /* 412 */

@@ -19,6 +19,7 @@ struct route {
   /* The media types a request body may have (NULL-terminated), checked from the headers
    * before the body is read (415); NULL: the route reads no body (one sent is discarded). */
   const char *const *accepts;
+  bool needs_db; /* false: the handler never touches the database (it runs on an HTTP thread) */
 };
 
 /* Route bodies: JSON, and for PATCH also JSON merge patch. */
@@ -63,8 +64,10 @@ void routes_fail(const struct http_req *req, struct http_res *res, enum iasc_res
 /* Runs a listing and answers with the page, a Link rel="next" header when there is more. */
 void routes_page(struct http_req *req, struct http_res *res, struct listing *l, const char *cursor);
 
-/* Answers one item (route capture 0 is its key); the request may carry no parameters. */
-void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt);
+/* Answers one item (route capture 0 is its key); the request may carry no parameters. A
+ * token with scope (the collection's write scope, or admin) also sees drafts and items
+ * scheduled for later; anyone else sees the public item. */
+void routes_item(struct http_req *req, struct http_res *res, const char *scope, enum stmt_id stmt);
 
 /* Sync mode, shared by every collection: when updated_since is given, the only other
  * parameters allowed are limit, cursor and include_deleted (index i_deleted in specs); any
@@ -75,10 +78,11 @@ bool routes_sync_mode(const struct http_req *req, struct http_res *res,
                       size_t i_deleted, enum stmt_id stmt, const char *kind, struct listing *l,
                       bool *sync);
 
-/* Token holders' view of a list: status (draft|published) and include=scheduled, which need
- * a token (401 otherwise). Sets FILTER_STATUS and FILTER_SCHEDULED. False with res filled. */
-bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
-                       const char *include, struct listing *l);
+/* Writers' view of a list: status (draft|published) and include=scheduled, which need a
+ * token (401 otherwise) with scope, the collection's write scope or admin (403 otherwise).
+ * Sets FILTER_STATUS and FILTER_SCHEDULED. False with res filled. */
+bool routes_visibility(const struct http_req *req, struct http_res *res, const char *scope,
+                       const char *status, const char *include, struct listing *l);
 
 /* Ensures the database is migrated and the cursor key is loaded (retried after a
  * database outage at start). False with a 503 in res when it is not. */

@@ -14,7 +14,8 @@ void server_content_changed(void);
  * themselves (a scheduled publication, a rate's start or end): max-age is cut to it. */
 void server_next_change(long long epoch);
 
-/* Stops accepting, waits for workers, frees the instance. */
-void server_stop(void);
+/* Stops accepting new connections, lets requests in flight finish (drain_seconds at most),
+ * stops the database workers and the daemon, frees everything. */
+void server_stop(unsigned drain_seconds);
 
 #endif

@@ -35,7 +35,8 @@ bool text_has_control(const char *s, bool allow_newlines);
 /* YYYY-MM-DD, a real calendar day. */
 bool text_valid_date(const char *s);
 
-/* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac up to 6 digits](Z|±HH:MM). */
+/* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac up to 6 digits](Z|±HH:MM), the offset at
+ * most 15:59 (PostgreSQL refuses larger ones). */
 bool text_valid_timestamp(const char *s);
 
 #endif

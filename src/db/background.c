@@ -24,8 +24,14 @@ static background_change_fn change_fn;
 static background_next_change_fn next_fn;
 static bool started;
 
+/* The deadline of one query of this thread. */
+static long long deadline(void) {
+  return db_now_ms() + db_statement_timeout_ms() + 1500;
+}
+
 static bool exec_simple(PGconn *c, const char *sql) {
-  PGresult *r = PQexec(c, sql);
+  bool timed_out;
+  PGresult *r = db_exec_until(c, sql, deadline(), &timed_out);
   ExecStatusType st = PQresultStatus(r);
   bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
   if (!ok)
@@ -42,10 +48,14 @@ static bool wait_stop(int ms) {
 
 /* Records scheduled items that went live, learns the next scheduled change, and then, when
  * something changed, tells the server (in that order: answers cached after the invalidation
- * must already be cut to the new next change). */
-static void tick(PGconn *c, bool changed) {
-  PGresult *r = PQexec(c, "SELECT iasc_publish_due(), coalesce(floor(extract(epoch FROM"
-                          " iasc_next_scheduled_change())), 0)::bigint");
+ * must already be cut to the new next change). False when the database did not answer in
+ * time: the connection is then in an unknown state. */
+static bool tick(PGconn *c, bool changed) {
+  bool timed_out;
+  PGresult *r = db_exec_until(c,
+                              "SELECT iasc_publish_due(), coalesce(floor(extract(epoch FROM"
+                              " iasc_next_scheduled_change())), 0)::bigint",
+                              deadline(), &timed_out);
   if (PQresultStatus(r) == PGRES_TUPLES_OK) {
     if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
       LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
@@ -63,62 +73,67 @@ static void tick(PGconn *c, bool changed) {
   }
   if (changed && change_fn)
     change_fn();
+  return !timed_out;
+}
+
+/* Connects, listens and catches up (notifications sent while away are lost: everything
+ * cached is dropped). NULL when the database is not there, after waiting the backoff; *stop
+ * when asked to stop meanwhile. */
+static PGconn *listen_again(int *backoff_ms, bool *stop) {
+  PGconn *c = bootstrap_ensure() ? db_connect_direct() : NULL;
+  if (c != NULL && exec_simple(c, "LISTEN iasc_changes") && tick(c, true)) {
+    *backoff_ms = 250;
+    return c;
+  }
+  if (c != NULL)
+    PQfinish(c);
+  *stop = wait_stop(*backoff_ms);
+  *backoff_ms = *backoff_ms < 8000 ? *backoff_ms * 2 : 8000;
+  return NULL;
+}
+
+/* Reads what arrived. A write of this process was handled when it was made (the write
+ * hook): only other writers' changes count. False when the connection broke. */
+static bool read_notes(PGconn *c, bool *changed) {
+  if (!PQconsumeInput(c)) {
+    LOG_WARN("background", "lost the database connection: %s", PQerrorMessage(c));
+    return false;
+  }
+  PGnotify *note;
+  while ((note = PQnotifies(c)) != NULL) {
+    *changed = *changed || !db_own_backend(note->be_pid);
+    PQfreemem(note);
+  }
+  return true;
 }
 
 static void *run(void *arg) {
   (void)arg;
   PGconn *c = NULL;
   int backoff_ms = 250;
-  struct timespec last = {0};
-  for (;;) {
-    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-      if (c != NULL) {
-        PQfinish(c);
-        c = NULL;
-      }
-      if (bootstrap_ensure())
-        c = db_connect_direct();
-      if (c == NULL || !exec_simple(c, "LISTEN iasc_changes")) {
-        if (c != NULL) {
-          PQfinish(c);
-          c = NULL;
-        }
-        if (wait_stop(backoff_ms))
-          break;
-        backoff_ms = backoff_ms < 8000 ? backoff_ms * 2 : 8000;
-        continue;
-      }
-      backoff_ms = 250;
-      /* Notifications sent while we were away are lost: drop everything cached. */
-      tick(c, true);
-    }
+  bool stop = false;
+  struct timespec last = {0}, now;
+  while (!stop) {
+    if (c == NULL && (c = listen_again(&backoff_ms, &stop)) == NULL)
+      continue;
     struct pollfd p[2] = {{.fd = PQsocket(c), .events = POLLIN},
                           {.fd = stop_pipe[0], .events = POLLIN}};
     int n = poll(p, 2, TICK_MS);
     if (n > 0 && (p[1].revents & POLLIN))
       break;
-    bool changed = false;
-    if (n > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP))) {
-      if (!PQconsumeInput(c)) {
-        LOG_WARN("background", "lost the database connection: %s", PQerrorMessage(c));
-        PQfinish(c);
-        c = NULL;
-        continue;
-      }
-      PGnotify *note;
-      /* A write of this process was handled when it was made (content_on_write): only
-       * other writers' changes count here. */
-      while ((note = PQnotifies(c)) != NULL) {
-        changed = changed || !db_own_backend(note->be_pid);
-        PQfreemem(note);
-      }
-    }
-    struct timespec now;
+    bool changed = false, alive = true;
+    if (n > 0 && (p[0].revents & (POLLIN | POLLERR | POLLHUP)))
+      alive = read_notes(c, &changed);
     clock_gettime(CLOCK_MONOTONIC, &now);
     /* At every change, and at least once a second. */
-    if (changed || now.tv_sec != last.tv_sec) {
+    if (alive && (changed || now.tv_sec != last.tv_sec)) {
       last = now;
-      tick(c, changed);
+      if (!(alive = tick(c, changed)))
+        LOG_WARN("background", "the database did not answer in time; reconnecting");
+    }
+    if (!alive || PQstatus(c) != CONNECTION_OK) {
+      PQfinish(c);
+      c = NULL;
     }
   }
   if (c != NULL)

@@ -1,8 +1,8 @@
-/* pool.c: one PostgreSQL connection per worker thread (made lazily, remade after a loss),
- * with every statement of STATEMENTS prepared on first use on that connection. */
+/* pool.c: one PostgreSQL connection per database worker thread (made lazily, remade after a
+ * loss), with every statement of STATEMENTS prepared on first use on that connection, and
+ * every call bounded by a deadline (wait.c). */
 #include "iasc/db.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,62 +56,29 @@ int db_init(const char *conninfo, unsigned statement_timeout_ms) {
 }
 
 /* Server notices (e.g. "already exists, skipping") go to the log, not raw to stderr. */
-static void notice_to_log(void *arg, const char *message) {
-  (void)arg;
-  LOG_DEBUG("db", "%s", message);
+/* The budget of one db_exec: the statement timeout, plus what a round trip and a reconnect
+ * may add, under the 2 s the contract allows. */
+static long long budget_deadline(void) {
+  return db_now_ms() + g_statement_timeout_ms + 1500;
 }
 
-static PGconn *connect_new(void) {
-  const char *keys[] = {
-      "dbname",          "fallback_application_name", "connect_timeout",  "keepalives",
-      "keepalives_idle", "keepalives_interval",       "keepalives_count", NULL};
-  const char *vals[] = {g_conninfo, "iasc-api", "3", "1", "30", "10", "3", NULL};
-  PGconn *c = PQconnectdbParams(keys, vals, 1);
-  if (c == NULL)
-    return NULL;
-  if (PQstatus(c) != CONNECTION_OK) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
-    LOG_WARN("db", "cannot connect: %s", msg);
-    PQfinish(c);
-    return NULL;
-  }
-  PQsetNoticeProcessor(c, notice_to_log, NULL);
-  /* Generic plans: every statement's nullable filters still use the indexes (checked with
-   * EXPLAIN on the bench dataset), and planning each execution anew cost more than running
-   * it (1.1 ms against 0.2 ms for a news page). */
-  char set[200];
-  snprintf(set, sizeof set,
-           "SET statement_timeout = %u; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD';"
-           " SET plan_cache_mode = force_generic_plan",
-           g_statement_timeout_ms);
-  PGresult *r = PQexec(c, set);
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok) {
-    LOG_ERROR("db", "session set-up failed: %s", PQerrorMessage(c));
-    PQfinish(c);
-    return NULL;
-  }
-  return c;
+unsigned db_statement_timeout_ms(void) {
+  return g_statement_timeout_ms;
 }
 
 PGconn *db_connect_direct(void) {
-  return connect_new();
+  return db_connect_until(g_conninfo, g_statement_timeout_ms, budget_deadline());
 }
 
-/* Makes sure this thread has a connection. Returns false when the database is out of reach. */
-static bool ensure_conn(void) {
+static void drop_conn(void);
+
+/* Makes sure this thread has a connection by the deadline. False when the database is out
+ * of reach. */
+static bool ensure_conn(long long deadline) {
   if (tc.conn != NULL && PQstatus(tc.conn) == CONNECTION_OK)
     return true;
-  if (tc.conn != NULL) {
-    PGconn *old = tc.conn;
-    PQfinish(old);
-    tc.conn = NULL;
-    registry_set(old, NULL);
-  }
-  memset(tc.prepared, 0, sizeof tc.prepared);
-  tc.conn = connect_new();
+  drop_conn();
+  tc.conn = db_connect_until(g_conninfo, g_statement_timeout_ms, deadline);
   if (tc.conn == NULL)
     return false;
   registry_set(NULL, tc.conn);
@@ -144,13 +111,23 @@ void db_shutdown(void) {
   g_conninfo = NULL;
 }
 
-static bool prepare(enum stmt_id id) {
+/* True for statements that change something: never sent twice when the first attempt's
+ * outcome is unknown. */
+static bool is_write(enum stmt_id id) {
+  return id == STMT_WRITE || id == STMT_TOKEN_TOUCH || id == STMT_TOKEN_CREATE ||
+         id == STMT_TOKEN_REVOKE || id == STMT_PUBLISH_DUE;
+}
+
+static bool prepare(enum stmt_id id, long long deadline) {
   if (tc.prepared[id])
     return true;
   const struct statement *s = &STATEMENTS[id];
-  PGresult *r = PQprepare(tc.conn, s->name, s->sql, s->nparams, NULL);
+  bool timed_out = false;
+  PGresult *r = PQsendPrepare(tc.conn, s->name, s->sql, s->nparams, NULL)
+                    ? db_result_until(tc.conn, deadline, &timed_out)
+                    : NULL;
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok)
+  if (!ok && !timed_out && PQstatus(tc.conn) == CONNECTION_OK)
     LOG_ERROR("db", "prepare %s failed: %s", s->name, PQresultErrorMessage(r));
   PQclear(r);
   tc.prepared[id] = ok;
@@ -168,45 +145,74 @@ static enum iasc_result failure(PGresult *r, const char *name) {
   }
   if (strcmp(state, "23505") == 0)
     return IASC_CONFLICT;
+  if (strncmp(state, "22", 2) == 0) {
+    /* Data exceptions: input the validators let through. Not the server's fault: 400. */
+    LOG_WARN("db", "%s refused a value (%s): %s", name, state, PQresultErrorMessage(r));
+    return IASC_INVALID_PARAMETER;
+  }
   LOG_ERROR("db", "%s failed (%s): %s", name, state, PQresultErrorMessage(r));
   return IASC_INTERNAL;
 }
 
+/* What one attempt came to. */
+enum attempt { DONE, RETRY, FAILED };
+
+/* Sends id once and waits for its result by the deadline. On DONE *res is the result
+ * (success, or a failure already classified in *out). RETRY: nothing ran, try again. */
+static enum attempt attempt_once(enum stmt_id id, const char *const *params, long long deadline,
+                                 PGresult **res, enum iasc_result *out) {
+  const struct statement *s = &STATEMENTS[id];
+  *res = NULL;
+  if (!ensure_conn(deadline))
+    return *out = IASC_UNAVAILABLE, FAILED;
+  if (!prepare(id, deadline)) {
+    bool lost = PQstatus(tc.conn) != CONNECTION_OK || db_now_ms() >= deadline;
+    drop_conn();
+    return lost ? RETRY : (*out = IASC_INTERNAL, FAILED);
+  }
+  if (!PQsendQueryPrepared(tc.conn, s->name, s->nparams, params, NULL, NULL, 0)) {
+    drop_conn(); /* nothing was sent */
+    return RETRY;
+  }
+  bool timed_out = false;
+  PGresult *r = db_result_until(tc.conn, deadline, &timed_out);
+  ExecStatusType st = PQresultStatus(r);
+  if (r != NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+    *res = r;
+    return *out = IASC_OK, DONE;
+  }
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (r != NULL && state != NULL && strcmp(state, "26000") == 0) {
+    PQclear(r); /* the prepared statement vanished: it did not run */
+    memset(tc.prepared, 0, sizeof tc.prepared);
+    return RETRY;
+  }
+  if (r == NULL || PQstatus(tc.conn) != CONNECTION_OK) {
+    /* Timed out or the connection broke: the outcome is unknown. */
+    LOG_WARN("db", "%s: %s", s->name, timed_out ? "no answer by the deadline" : "connection lost");
+    PQclear(r);
+    drop_conn();
+    return is_write(id) ? (*out = IASC_UNAVAILABLE, FAILED) : RETRY;
+  }
+  *out = failure(r, s->name);
+  PQclear(r);
+  if (PQtransactionStatus(tc.conn) != PQTRANS_IDLE)
+    drop_conn();
+  return FAILED;
+}
+
 enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_rows **rows) {
   PGresult **out = (PGresult **)rows;
+  long long deadline = budget_deadline();
+  enum iasc_result res = IASC_UNAVAILABLE;
   *out = NULL;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (!ensure_conn())
-      return IASC_UNAVAILABLE;
-    if (!prepare(id)) {
-      if (PQstatus(tc.conn) != CONNECTION_OK) {
-        drop_conn();
-        continue;
-      }
-      return IASC_INTERNAL;
-    }
-    const struct statement *s = &STATEMENTS[id];
-    PGresult *r = PQexecPrepared(tc.conn, s->name, s->nparams, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-      *out = r;
-      return IASC_OK;
-    }
-    if (PQstatus(tc.conn) != CONNECTION_OK) {
-      /* The server went away (restart, failover): reconnect and retry once. */
-      PQclear(r);
-      drop_conn();
-      continue;
-    }
-    enum iasc_result res = failure(r, s->name);
-    PQclear(r);
-    if (PQtransactionStatus(tc.conn) != PQTRANS_IDLE) {
-      PGresult *rb = PQexec(tc.conn, "ROLLBACK");
-      PQclear(rb);
-    }
-    return res;
+  for (int attempt = 0; attempt < 2 && db_now_ms() < deadline; attempt++) {
+    enum attempt a = attempt_once(id, params, deadline, out, &res);
+    if (a != RETRY)
+      return res;
+    res = IASC_UNAVAILABLE;
   }
-  return IASC_UNAVAILABLE;
+  return res;
 }
 
 bool db_ready(void) {

@@ -52,7 +52,7 @@
 #define LONDON_TODAY " iasc_london_date(now()) "
 
 const struct statement STATEMENTS[STMT_COUNT] = {
-    [STMT_PING] = {"ping", "SELECT 1", 0},
+    [STMT_PING] = {"ping", "SELECT 1", 0, 0, {FILTER_NONE}},
 
     /* $5 tag, $6 from, $7 to */
     [STMT_NEWS_LIST] =
@@ -91,7 +91,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                        " ceil(extract(epoch FROM t.updated_at))::bigint"
                        " FROM news t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
                        " AND ($3::boolean OR (" VISIBLE "))",
-                       3},
+                       3,
+                       0,
+                       {FILTER_NONE}},
 
 /* $5 type, $6 tag, $7 year */
 #define PUBLICATION_FILTERS(type, tag, year)                                                       \
@@ -132,7 +134,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM publications t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
-         3},
+         3,
+         0,
+         {FILTER_NONE}},
 
     /* $3, $4 cursor (position, id); $5 jurisdiction, $6 urgency. Only lines valid today. */
     [STMT_HELPLINES_LIST] =
@@ -160,7 +164,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM helplines t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
-         3},
+         3,
+         0,
+         {FILTER_NONE}},
 
     /* $3..$6 cursor (jurisdiction, category, effective_from, id); $7 jurisdiction,
      * $8 category, $9 on (date; NULL: today in London), $10 history. */
@@ -195,7 +201,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM support_rates t WHERE t.id = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
-         3},
+         3,
+         0,
+         {FILTER_NONE}},
 
 /* $5 collection, $6 type, $7 tag */
 #define RESOURCE_FILTERS(collection, type, tag)                                                    \
@@ -233,7 +241,9 @@ const struct statement STATEMENTS[STMT_COUNT] = {
          " ceil(extract(epoch FROM t.updated_at))::bigint"
          " FROM resources t WHERE t.slug = $2::text AND t.deleted_at IS NULL"
          " AND ($3::boolean OR (" VISIBLE "))",
-         3},
+         3,
+         0,
+         {FILTER_NONE}},
 
     /* $3..$5 cursor (rank, type, id); $6 q; $7 types (text[]). Ranked, then type, id. */
     /* Tokens: looked up by the SHA-256 of the presented secret. */
@@ -241,34 +251,46 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                            "SELECT id::text, name, array_to_string(scopes, ','),"
                            " expires_at IS NOT NULL AND expires_at <= now(),"
                            " revoked_at IS NOT NULL, token_hash FROM tokens WHERE token_hash = $1",
-                           1},
+                           1,
+                           0,
+                           {FILTER_NONE}},
     /* last_used_at, written at most once a minute per token. */
     [STMT_TOKEN_TOUCH] =
         {"token_touch",
          "UPDATE tokens SET last_used_at = now() WHERE id = $1::uuid"
          " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-         1},
+         1,
+         0,
+         {FILTER_NONE}},
     /* The token commands: create (the hash only), list, revoke. */
     [STMT_TOKEN_CREATE] = {"token_create",
                            "INSERT INTO tokens (name, token_hash, scopes, expires_at)"
                            " VALUES ($1, $2, string_to_array($3, ','), now() + $4::interval)"
                            " RETURNING id, scopes, expires_at",
-                           4},
+                           4,
+                           0,
+                           {FILTER_NONE}},
     [STMT_TOKEN_LIST] = {"token_list",
                          "SELECT id, name, array_to_string(scopes, ','), created_at,"
                          " coalesce(expires_at::text, 'never'), coalesce(last_used_at::text, '-'),"
                          " coalesce(revoked_at::text, '-') FROM tokens ORDER BY created_at, id",
-                         0},
+                         0,
+                         0,
+                         {FILTER_NONE}},
     [STMT_TOKEN_REVOKE] = {"token_revoke",
                            "UPDATE tokens SET revoked_at = coalesce(revoked_at, now())"
                            " WHERE id::text = $1 RETURNING revoked_at",
-                           1},
+                           1,
+                           0,
+                           {FILTER_NONE}},
     /* Every write: see iasc_write in sql/migrations/0010_write_outcomes.sql. */
     [STMT_WRITE] = {"write",
                     "SELECT outcome, body, location, etag FROM iasc_write($1::text, $2::text,"
                     " $3::text, $4::jsonb, $5::text[], $6::uuid, $7::text, $8::text, $9::text,"
                     " $10::text)",
-                    10},
+                    10,
+                    0,
+                    {FILTER_NONE}},
     /* $3 cursor (id); $4 type, $5 item (id or slug). Newest first. */
     [STMT_AUDIT_LIST] =
         {"audit_list",
@@ -312,15 +334,19 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                    " iasc_ts(coalesce(iasc_feed_last_change($2::text), 'epoch')),"
                    " ceil(extract(epoch FROM"
                    " coalesce(iasc_feed_last_change($2::text), 'epoch')))::bigint FROM top t",
-                   4},
+                   4,
+                   0,
+                   {FILTER_NONE}},
     /* Records scheduled items whose time has come as changes (see migration 0005). */
-    [STMT_PUBLISH_DUE] = {"publish_due", "SELECT iasc_publish_due()", 0},
+    [STMT_PUBLISH_DUE] = {"publish_due", "SELECT iasc_publish_due()", 0, 0, {FILTER_NONE}},
     /* When public answers next change by themselves (seconds since the epoch, rounded down so
      * that answers expire no later than the change; 0: never). */
     [STMT_NEXT_CHANGE] = {"next_change",
                           "SELECT coalesce(floor(extract(epoch FROM iasc_next_scheduled_change())),"
                           " 0)::bigint",
-                          0},
+                          0,
+                          0,
+                          {FILTER_NONE}},
 
     [STMT_SEARCH] = {"search",
                      "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"

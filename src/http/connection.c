@@ -3,27 +3,57 @@
  * pipeline's stages at libmicrohttpd's calls of the access handler, reads the body into at
  * most IASC_MAX_BODY_BYTES, and hands the answer to libmicrohttpd without copying it: a
  * cached answer is sent from the cache entry itself, which is released when sent. */
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <limits.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
 #include "connection.h"
 #include "iasc/buf.h"
 #include "internal.h"
+#include "workers.h"
+
+static atomic_uint in_flight; /* requests between their request line and completion */
+
+unsigned connection_in_flight(void) {
+  return atomic_load(&in_flight);
+}
 
 /* Header values a lookup had to join (a header sent more than once), freed with the call. */
 #define MAX_JOINED 8
 
+/* Where a request is. A request that needs the database is suspended (libmicrohttpd stops
+ * polling it) while a worker runs its job, and resumed when the job is done; libmicrohttpd
+ * then calls the access handler again in the same phase. */
+enum phase {
+  PH_NEW,       /* the headers are not seen yet */
+  PH_AUTHORIZE, /* suspended: a worker looks the token up before the body */
+  PH_BODY,      /* reading (or draining) the body */
+  PH_ANSWER,    /* suspended: a worker computes the answer */
+  PH_DONE,      /* the answer is queued */
+};
+
 struct call {
   struct exchange x;
+  struct job job;
   struct MHD_Connection *conn;
-  char *target;     /* the request target as received: path and query */
-  bool started;     /* the access handler has seen this request */
-  bool decided;     /* x.res is the answer, decided before the body */
-  struct buf body;  /* the body, when the route reads it */
-  size_t body_seen; /* bytes of body received, read or not */
+  char *target; /* the request target as received: path and query */
+  enum phase phase;
+  bool started;       /* pipeline_build ran: x owns what it made */
+  bool decided;       /* x.res is the answer, decided before the body */
+  bool expect;        /* the client waits for 100 Continue */
+  long long begun_ms; /* when the request line came */
+  long long length;   /* Content-Length, or -1 (none, or chunked) */
+  bool watching;      /* the client half-closed: the idle timeout is down to a second */
+  struct buf body;    /* the body, when the route reads it */
+  size_t body_seen;   /* bytes of body received, read or not */
   char *joined[MAX_JOINED];
   size_t njoined;
 };
@@ -86,14 +116,16 @@ static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const ch
 /* What the headers say of the body: conflicting framing, or a length over the limit. */
 static struct body_framing framing(const struct call *c) {
   struct framing_scan s = {0};
-  struct body_framing f = {0};
+  struct body_framing f = {.length = 0};
   MHD_get_connection_values(c->conn, MHD_HEADER_KIND, scan_framing, &s);
   f.conflicting = s.conflicting || (s.chunked && s.length != NULL);
   if (s.length != NULL) {
     char *end;
     unsigned long long n = strtoull(s.length, &end, 10);
     f.too_large = n > c->x.cfg->max_body_bytes;
+    f.length = n > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)n;
   }
+  f.length = s.chunked ? -1 : f.length;
   return f;
 }
 
@@ -137,39 +169,111 @@ static enum MHD_Result hand_back(struct call *c) {
     x->entry = NULL;
   if (x->close)
     MHD_add_response_header(r, "Connection", "close");
+  c->phase = PH_DONE;
   enum MHD_Result ok = MHD_queue_response(c->conn, (unsigned)w.status, r);
   MHD_destroy_response(r);
   buf_free(&w.tmp);
   return ok;
 }
 
-/* First call: the request line and headers are in. Build the request and decide what can be
- * decided before the body. An answer to a client that waits for 100 Continue, or that must
- * close, goes now; otherwise its body is drained first, unread. */
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The job of a suspended request, on a database worker: its phase's work, then resume. */
+static void work(struct job *job, bool expired) {
+  struct call *c = (struct call *)((char *)job - offsetof(struct call, job));
+  if (c->phase == PH_AUTHORIZE && expired)
+    http_problem(&c->x.req, &c->x.res, IASC_UNAVAILABLE, NULL,
+                 "The server is busy; try again shortly.");
+  else if (c->phase == PH_AUTHORIZE)
+    routing_authorize(&c->x);
+  else
+    pipeline_answer_worker(&c->x, expired);
+  MHD_resume_connection(c->conn);
+}
+
+/* Suspends the request and queues its job; false when the workers are stopping. */
+static bool suspend(struct call *c, enum phase phase) {
+  c->phase = phase;
+  c->job.run = work;
+  MHD_suspend_connection(c->conn);
+  if (workers_submit(&c->job))
+    return true;
+  MHD_resume_connection(c->conn);
+  return false;
+}
+
+/* A client that sends part of a body and half-closes its side would keep the connection until
+ * the idle timeout: libmicrohttpd 0.9.75 reads data and end-of-stream in one recv and never
+ * looks again (connection.c's read path clears read-readiness on a short read). When the
+ * socket says end-of-stream while the body is incomplete, the idle timeout goes down to a
+ * second: what libmicrohttpd still holds arrives at once, anything else never will. */
+static void watch_half_close(struct call *c) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  char b;
+  if (c->watching || ci == NULL || recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+    return;
+  c->watching = true;
+  MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+}
+
+/* After the decisions before the body: answer now when the client waits for 100 Continue or
+ * must be closed, else read (or drain) the body. */
+static enum MHD_Result go_on(struct call *c) {
+  c->phase = PH_BODY;
+  if (c->decided && (c->expect || c->x.close))
+    return hand_back(c);
+  return MHD_YES;
+}
+
+/* The headers are in: build the request and decide what can be decided before the body. */
 static enum MHD_Result first(struct call *c, const char *method) {
   c->started = true;
   c->x.req.header_fn = header;
   c->x.req.raw = c;
   pipeline_build(&c->x, method, c->target);
-  struct body_framing f = framing(c);
-  if (pipeline_before_body(&c->x, &f))
-    return MHD_YES;
-  c->decided = true;
   const char *expect = header(c, "Expect");
-  if (c->x.close || (expect != NULL && strcasecmp(expect, "100-continue") == 0))
-    return hand_back(c);
-  return MHD_YES;
+  c->expect = expect != NULL && strcasecmp(expect, "100-continue") == 0;
+  struct body_framing f = framing(c);
+  c->length = f.length;
+  if (f.length != 0)
+    watch_half_close(c);
+  switch (pipeline_before_body(&c->x, &f)) {
+  case BEFORE_BODY_DECIDED:
+    c->decided = true;
+    break;
+  case BEFORE_BODY_AUTHORIZE:
+    if (c->expect && suspend(c, PH_AUTHORIZE))
+      return MHD_YES;
+    break;
+  case BEFORE_BODY_READ:
+    break;
+  }
+  return go_on(c);
+}
+
+/* Back from the token look-up before the body. */
+static enum MHD_Result authorized(struct call *c) {
+  c->decided = c->x.res.status != 0;
+  return go_on(c);
 }
 
 /* A piece of the body: kept when the route reads it and the limit allows. */
 static void absorb(struct call *c, const char *data, size_t n) {
   size_t limit = c->x.cfg->max_body_bytes;
   c->body_seen += n;
+  if (c->length < 0 || (long long)c->body_seen < c->length)
+    watch_half_close(c);
   if (c->decided || !c->x.reads_body || c->body_seen > limit)
     return;
   buf_append(&c->body, data, n);
 }
 
+/* The request is in: answer here, or on a worker. */
 static enum MHD_Result last(struct call *c) {
   struct exchange *x = &c->x;
   if (!c->decided && c->body_seen > x->cfg->max_body_bytes) {
@@ -180,7 +284,10 @@ static enum MHD_Result last(struct call *c) {
   } else if (!c->decided) {
     x->req.body = c->body.data;
     x->req.body_len = c->body.len;
-    pipeline_answer(x);
+    if (!pipeline_answer_here(x) && suspend(c, PH_ANSWER))
+      return MHD_YES;
+    if (x->res.status == 0 && x->entry == NULL)
+      http_problem(&x->req, &x->res, IASC_UNAVAILABLE, NULL, "The server is stopping.");
   }
   return hand_back(c);
 }
@@ -195,16 +302,27 @@ enum MHD_Result connection_access(void *cls, struct MHD_Connection *conn, const 
   (void)version;
   if (c == NULL || c->target == NULL)
     return MHD_NO; /* out of memory when the request line came: close */
-  if (!c->started)
+  if (c->phase != PH_ANSWER && c->phase != PH_AUTHORIZE &&
+      now_ms() - c->begun_ms > 1000LL * c->x.cfg->request_timeout)
+    return MHD_NO; /* over the absolute time limit (a slow body): close */
+  switch (c->phase) {
+  case PH_NEW:
     return first(c, method);
-  if (*upload_size > 0) {
-    absorb(c, upload, *upload_size);
-    *upload_size = 0;
+  case PH_AUTHORIZE:
+    return authorized(c);
+  case PH_BODY:
+    if (*upload_size > 0) {
+      absorb(c, upload, *upload_size);
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    return last(c);
+  case PH_ANSWER:
+    return hand_back(c);
+  case PH_DONE:
+  default:
     return MHD_YES;
   }
-  if (c->x.status != 0)
-    return MHD_YES; /* answered early */
-  return last(c);
 }
 
 /* The parameter limit, counted on the raw query. */
@@ -224,6 +342,8 @@ void *connection_begin(void *cls, const char *uri, struct MHD_Connection *conn) 
     c->target = strdup(uri);
     c->x.cfg = p->cfg;
     c->x.cors = p->cors;
+    c->begun_ms = now_ms();
+    atomic_fetch_add(&in_flight, 1);
   }
   /* libmicrohttpd parses its own copy of the query next, into its 32 KiB per connection:
    * with thousands of parameters that runs out, and 0.9.75 then drops the request without
@@ -242,6 +362,7 @@ void connection_completed(void *cls, struct MHD_Connection *conn, void **con_cls
   (void)toe;
   if (c == NULL)
     return;
+  atomic_fetch_sub(&in_flight, 1);
   if (c->x.status != 0)
     pipeline_log(&c->x);
   if (c->started)

@@ -27,4 +27,7 @@ enum MHD_Result connection_access(void *cls, struct MHD_Connection *conn, const 
 void connection_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe);
 
+/* Requests in flight: from their request line to their completion. */
+unsigned connection_in_flight(void);
+
 #endif

@@ -31,6 +31,7 @@ struct exchange {
   uint64_t generation;       /* the cache generation read before anything else */
   const struct route *route; /* the matched route, once routing_prepare said yes */
   char *scratch;             /* the route's captures live here (owned) */
+  bool authorized;           /* routing_authorize said yes */
   bool reads_body;           /* the route reads the body (else a body is discarded) */
   bool close;                /* close the connection after the answer */
   int status;                /* what was sent */
@@ -65,17 +66,29 @@ void respond_headers(struct exchange *x, const struct wire *w, respond_emit_fn e
 struct body_framing {
   bool conflicting; /* Content-Length values disagree, or come with Transfer-Encoding */
   bool too_large;   /* Content-Length above the limit */
+  long long length; /* Content-Length (0: none), or -1: chunked */
 };
 
 /* The stages (pipeline.c), for connection.c to call in order. The exchange's cfg, cors and
  * req.header_fn/raw are set before build; method and target (the raw request target, path
  * and query) must outlive the exchange. */
 void pipeline_build(struct exchange *x, const char *method, const char *target);
-/* Negotiate, admit, and for requests that are not GET or HEAD route, authorize and check
- * the media type: all that is decided before a body is read. False with x->res filled. */
-bool pipeline_before_body(struct exchange *x, const struct body_framing *f);
-/* The answer, from the cache or by the route (req.body set). */
-void pipeline_answer(struct exchange *x);
+/* What is known before the body is read. */
+enum before_body {
+  BEFORE_BODY_READ,      /* go on: read the body (or discard it), then answer */
+  BEFORE_BODY_DECIDED,   /* x->res is the answer (an error): the body is never kept */
+  BEFORE_BODY_AUTHORIZE, /* a token to look up first (routing_authorize, on a worker) */
+};
+/* Negotiate, admit, and for requests that are not GET or HEAD: route, media type, and the
+ * scope when no token came. */
+enum before_body pipeline_before_body(struct exchange *x, const struct body_framing *f);
+/* Answers what needs no database on the calling (HTTP) thread: an answer decided already,
+ * a cache hit, 404/405/OPTIONS, a route that needs no database. False: the answer needs a
+ * database worker (pipeline_answer_worker). */
+bool pipeline_answer_here(struct exchange *x);
+/* The answer by the route, on a database worker; expired: the request waited too long for
+ * a worker (503). */
+void pipeline_answer_worker(struct exchange *x, bool expired);
 void pipeline_log(const struct exchange *x);
 /* Frees what the exchange owns. */
 void pipeline_finish(struct exchange *x);
@@ -83,11 +96,14 @@ void pipeline_finish(struct exchange *x);
 /* Freshness: takes "now" as the last content change (at start; see respond.c). */
 void respond_reset_clock(void);
 
-/* The route stage (routing.c), in two steps. routing_prepare matches the path (404, 405,
- * OPTIONS), checks the token and the route's scope (401, 403) and returns true when the
- * route's handler is to run (x->route set), or false with x->res filled. routing_run runs
- * it, preparing first when that was not done. */
-bool routing_prepare(struct exchange *x);
+/* The route stage (routing.c). routing_match matches the path: false with x->res filled
+ * (404, 405, OPTIONS), else x->route is set. routing_authorize checks the bearer token (a
+ * database call when one is sent) and the route's scope: false with 401/403/503.
+ * routing_offline: the route and request need no database (run it on the HTTP thread).
+ * routing_run does what is left of the three, then runs the handler into x->res. */
+bool routing_match(struct exchange *x);
+bool routing_authorize(struct exchange *x);
+bool routing_offline(const struct exchange *x);
 void routing_run(struct exchange *x);
 
 #endif

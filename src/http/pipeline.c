@@ -114,12 +114,30 @@ static bool accepts_json(const char *accept) {
   return false;
 }
 
-/* Negotiate: a well-formed path and query, a media type and a coding we have. False with
- * x->res filled (400, 406). */
+/* True when IASC_ALLOWED_HOSTS is unset or lists host (case-insensitive, port included). */
+static bool host_allowed(const char *list, const char *host) {
+  if (list == NULL)
+    return true;
+  size_t n = host ? strlen(host) : 0;
+  for (const char *p = list; n > 0 && *p;) {
+    size_t len = strcspn(p, ",");
+    if (len == n && strncasecmp(p, host, n) == 0)
+      return true;
+    p += len + (p[len] == ',');
+  }
+  return false;
+}
+
+/* Negotiate: a host we answer for, a well-formed path and query, a media type and a coding
+ * we have. False with x->res filled (421, 400, 406). */
 static bool negotiate(struct exchange *x) {
   struct http_req *req = &x->req;
   const char *field, *message;
-  if (req->path == NULL || req->base_url == NULL) {
+  if (!host_allowed(x->cfg->allowed_hosts, http_req_header(req, "Host"))) {
+    req->path = req->path ? req->path : strdup("?");
+    http_problem(req, &x->res, IASC_MISDIRECTED, NULL,
+                 "This server does not answer for that Host.");
+  } else if (req->path == NULL || req->base_url == NULL) {
     req->path = req->path ? req->path : strdup("?");
     http_problem(req, &x->res, IASC_BAD_REQUEST, NULL,
                  "The request path is not valid percent-encoded UTF-8.");
@@ -177,50 +195,102 @@ static bool media_type(struct exchange *x) {
   return false;
 }
 
-bool pipeline_before_body(struct exchange *x, const struct body_framing *f) {
+enum before_body pipeline_before_body(struct exchange *x, const struct body_framing *f) {
   if (!negotiate(x) || !admit(x, f))
-    return false;
+    return BEFORE_BODY_DECIDED;
   /* A GET (the cache answers many) is routed when it is answered; anything else now. */
   if (x->get)
-    return true;
-  if (!routing_prepare(x) || !media_type(x))
-    return false;
+    return BEFORE_BODY_READ;
+  if (!routing_match(x) || !media_type(x))
+    return BEFORE_BODY_DECIDED;
   x->reads_body = x->route->accepts != NULL;
-  return true;
+  /* Without a token the scope is checked now (401); a token is looked up in the database,
+   * by a worker: before the body for a client that waits for 100 Continue, else with the
+   * answer. */
+  if (http_req_header(&x->req, "Authorization") != NULL)
+    return BEFORE_BODY_AUTHORIZE;
+  return routing_authorize(x) ? BEFORE_BODY_READ : BEFORE_BODY_DECIDED;
 }
 
-void pipeline_answer(struct exchange *x) {
+bool pipeline_answer_here(struct exchange *x) {
   struct http_req *req = &x->req;
-  struct flight *flight = NULL;
+  if (x->res.status != 0)
+    return true;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
                  strncmp(req->path, "/v1/", 4) == 0 && x->cfg->cache_bytes > 0;
   if (x->cacheable) {
-    /* A burst of identical misses runs one query while the rest wait for its answer (a
-     * second past the statement timeout at most, then they ask the database themselves). */
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);
     x->entry = x->key ? cache_get(x->key) : NULL;
+    if (x->entry != NULL)
+      return true;
+  }
+  if (x->route == NULL && !routing_match(x))
+    return true;
+  if (!routing_offline(x))
+    return false;
+  routing_run(x);
+  if (x->get && x->res.status == 200 && !x->res.header_overflow)
+    respond_make_entry(x, false);
+  return true;
+}
+
+void pipeline_answer_worker(struct exchange *x, bool expired) {
+  struct flight *flight = NULL;
+  if (expired) {
+    http_problem(&x->req, &x->res, IASC_UNAVAILABLE, NULL,
+                 "The server is busy; try again shortly.");
+    return;
+  }
+  if (x->cacheable && x->key != NULL) {
+    /* A burst of identical misses runs one query while the rest wait for its answer (a
+     * second past the statement timeout at most, then they ask the database themselves). */
     unsigned wait_ms = x->cfg->statement_timeout_ms + 1000;
-    if (x->entry == NULL && x->key != NULL &&
-        (flight = flight_begin(x->key, x->generation, wait_ms)) == NULL)
-      x->entry = cache_get(x->key);
+    if ((flight = flight_begin(x->key, x->generation, wait_ms)) == NULL &&
+        (x->entry = cache_get(x->key)) != NULL)
+      return;
   }
-  if (x->entry == NULL) {
-    routing_run(x);
-    if (x->get && x->res.status == 200 && !x->res.header_overflow)
-      respond_make_entry(x, x->key != NULL && !req->authenticated && x->res.cache_control == NULL);
-  }
+  routing_run(x);
+  if (x->get && x->res.status == 200 && !x->res.header_overflow)
+    respond_make_entry(x, x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL);
   flight_end(flight);
+}
+
+/* Appends s to b for a log line: bytes that are not printable ASCII as \xHH. */
+static void log_escaped(struct buf *b, const char *s, size_t max) {
+  for (size_t i = 0; s[i] != '\0' && i < max; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c >= 0x7f || c == '\\')
+      buf_printf(b, "\\x%02x", c);
+    else
+      buf_append(b, (const char *)&c, 1);
+  }
+}
+
+/* What the log says of the path: a helpline item by its route template, never its slug. */
+static const char *logged_path(const struct exchange *x) {
+  const char *p = x->req.path;
+  return strncmp(p, "/v1/helplines/", 14) == 0 ? "/v1/helplines/{key}" : p;
 }
 
 void pipeline_log(const struct exchange *x) {
   struct timespec t1;
+  struct buf line = {0};
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double ms = (double)(t1.tv_sec - x->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - x->t0.tv_nsec) / 1e6;
-  /* Privacy: never the client address; never the query of a helplines request. */
-  bool show_query = x->query != NULL && strncmp(x->req.path, "/v1/helplines", 13) != 0;
-  LOG_INFO("http", "req=%s %s %s%s%.512s %d%s %.2fms", x->req.request_id, x->req.method,
-           x->req.path, show_query ? "?" : "", show_query ? x->query : "", x->status,
-           x->key != NULL && x->res.status == 0 ? " cached" : "", ms);
+  /* Privacy: never the client address; never the query of a helplines request, nor of a
+   * path that does not decode (it could be a helplines path spelled another way). */
+  bool decoded = strcmp(x->req.path, "?") != 0;
+  bool show_query = x->query != NULL && decoded && strncmp(x->req.path, "/v1/helplines", 13) != 0;
+  log_escaped(&line, x->req.method, 16);
+  buf_puts(&line, " ");
+  log_escaped(&line, logged_path(x), 512);
+  if (show_query) {
+    buf_puts(&line, "?");
+    log_escaped(&line, x->query, 512);
+  }
+  LOG_INFO("http", "req=%s %s %d%s %.2fms", x->req.request_id, line.failed ? "?" : line.data,
+           x->status, x->key != NULL && x->res.status == 0 ? " cached" : "", ms);
+  buf_free(&line);
 }
 
 void pipeline_finish(struct exchange *x) {

@@ -78,7 +78,7 @@ static void options(struct exchange *x, const char *allow) {
     cors_headers(x->cors, origin, true, cors_add_to_res, &x->res);
 }
 
-bool routing_prepare(struct exchange *x) {
+bool routing_match(struct exchange *x) {
   struct http_req *req = &x->req;
   struct http_res *res = &x->res;
   size_t plen = strlen(req->path);
@@ -92,23 +92,35 @@ bool routing_prepare(struct exchange *x) {
   enum router_outcome o =
       router_match(ROUTES, ROUTES_COUNT, is_options ? "GET" : req->method, req->path, x->scratch,
                    req->route_params, &req->nroute_params, &x->route, allow, sizeof allow);
+  if (o == ROUTER_MATCH && !is_options)
+    return true;
   if (o == ROUTER_NOT_FOUND) {
     http_problem(req, res, IASC_NOT_FOUND, NULL, "There is nothing at %s.", "this path");
   } else if (is_options) {
     options(x, allow);
-  } else if (o == ROUTER_NO_METHOD) {
+  } else {
     http_problem(req, res, IASC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s.",
                  req->method, allow);
     http_res_header(res, "Allow", allow);
-  } else {
-    return authenticate(req, res) && authorize(req, res, x->route);
   }
   x->route = NULL;
   return false;
 }
 
+bool routing_authorize(struct exchange *x) {
+  x->authorized = authenticate(&x->req, &x->res) && authorize(&x->req, &x->res, x->route);
+  return x->authorized;
+}
+
+bool routing_offline(const struct exchange *x) {
+  return x->route != NULL && !x->route->needs_db &&
+         http_req_header(&x->req, "Authorization") == NULL;
+}
+
 void routing_run(struct exchange *x) {
-  if (x->route == NULL && (x->res.status != 0 || !routing_prepare(x)))
+  if (x->res.status != 0 || (x->route == NULL && !routing_match(x)))
+    return;
+  if (!x->authorized && !routing_authorize(x))
     return;
   x->req.route_data = x->route->data;
   x->route->handler(&x->req, &x->res);

@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "connection.h"
@@ -14,6 +15,7 @@
 #include "iasc/content.h"
 #include "iasc/log.h"
 #include "internal.h"
+#include "workers.h"
 
 static struct MHD_Daemon *daemon_;
 static struct sockaddr_in bind_addr;
@@ -31,8 +33,9 @@ static void on_write(long long next_change) {
 /* The daemon: an epoll thread pool, limits, and the three callbacks of connection.c. */
 static struct MHD_Daemon *start_daemon(const struct iasc_config *cfg) {
   struct MHD_OptionItem ops[] = {
-      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->workers, NULL},
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_connections_per_client, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
       /* libmicrohttpd zeroes each connection's read buffer (half this) after every request:
        * 32 KiB keeps that and the resident memory small (256 KiB cost 3x the memory and 40%
@@ -43,8 +46,9 @@ static struct MHD_Daemon *start_daemon(const struct iasc_config *cfg) {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)connection_completed, &pipeline},
       {MHD_OPTION_END, 0, NULL},
   };
-  return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)cfg->port, NULL, NULL,
-                          connection_access, &pipeline, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+  return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME,
+                          (uint16_t)cfg->port, NULL, NULL, connection_access, &pipeline,
+                          MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 
 int server_start(const struct iasc_config *cfg) {
@@ -67,20 +71,47 @@ int server_start(const struct iasc_config *cfg) {
     LOG_ERROR("server", "BIND \"%s\" is not an IPv4 address", cfg->bind);
     return -1;
   }
+  if (workers_start(cfg->workers, cfg->queue_timeout_ms) != 0)
+    return -1;
   if ((daemon_ = start_daemon(cfg)) == NULL) {
     LOG_ERROR("server", "cannot listen on %s:%u", cfg->bind, cfg->port);
+    workers_stop();
     return -1;
   }
-  LOG_INFO("server", "listening on http://%s:%u with %u workers", cfg->bind, cfg->port,
-           cfg->workers);
+  LOG_INFO("server", "listening on http://%s:%u with %u HTTP threads and %u database workers",
+           cfg->bind, cfg->port, cfg->http_threads, cfg->workers);
   return 0;
 }
 
-void server_stop(void) {
-  content_set_write_hook(NULL);
+/* Graceful drain: no new connections; requests in flight may finish for drain_seconds. */
+static void drain(unsigned seconds) {
+  struct timespec t0, now, pause = {0, 20 * 1000 * 1000};
+  MHD_socket listener = MHD_quiesce_daemon(daemon_);
+  if (listener != MHD_INVALID_SOCKET)
+    close(listener);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  unsigned left;
+  while ((left = connection_in_flight()) > 0) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - t0.tv_sec >= (time_t)seconds) {
+      LOG_WARN("server", "drain: %u request(s) still in flight after %u s", left, seconds);
+      return;
+    }
+    nanosleep(&pause, NULL);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  LOG_INFO("server", "drained in %.3f s",
+           (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+void server_stop(unsigned drain_seconds) {
+  if (daemon_ != NULL)
+    drain(drain_seconds);
+  workers_stop(); /* what is queued runs and resumes its request first */
   if (daemon_ != NULL)
     MHD_stop_daemon(daemon_);
   daemon_ = NULL;
+  content_set_write_hook(NULL);
   cache_shutdown();
   cors_config_free(&cors);
 }

@@ -101,14 +101,14 @@ void routes_page(struct http_req *req, struct http_res *res, struct listing *l,
   }
 }
 
-void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt) {
+void routes_item(struct http_req *req, struct http_res *res, const char *scope, enum stmt_id stmt) {
   static const struct param_spec none[] = {{NULL, PARAM_TEXT, NULL}};
   const char *vals[1];
   struct item it;
   if (!query_bind(req, res, none, vals) || !routes_db_ready(req, res))
     return;
-  enum iasc_result r =
-      content_get(stmt, req->base_url, req->route_params[0], req->authenticated, &it);
+  enum iasc_result r = content_get(stmt, req->base_url, req->route_params[0],
+                                   req->authenticated && auth_has_scope(&req->who, scope), &it);
   if (r != IASC_OK) {
     routes_fail(req, res, r);
     return;
@@ -118,12 +118,17 @@ void routes_item(struct http_req *req, struct http_res *res, enum stmt_id stmt) 
   res->last_modified = it.updated;
 }
 
-bool routes_visibility(const struct http_req *req, struct http_res *res, const char *status,
-                       const char *include, struct listing *l) {
+bool routes_visibility(const struct http_req *req, struct http_res *res, const char *scope,
+                       const char *status, const char *include, struct listing *l) {
   if ((status != NULL || include != NULL) && !req->authenticated) {
     http_problem(req, res, IASC_UNAUTHORIZED, status ? "status" : "include",
                  "%s needs a bearer token.", status ? "status" : "include");
     http_res_header(res, "WWW-Authenticate", "Bearer realm=\"iasc-api\"");
+    return false;
+  }
+  if ((status != NULL || include != NULL) && !auth_has_scope(&req->who, scope)) {
+    http_problem(req, res, IASC_FORBIDDEN, status ? "status" : "include",
+                 "%s needs a token with the scope %s.", status ? "status" : "include", scope);
     return false;
   }
   l->filter[FILTER_STATUS] = status;

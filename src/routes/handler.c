@@ -23,6 +23,7 @@ static const struct problem_kind KINDS[] = {
     {IASC_FORBIDDEN, 403, "forbidden", "Not allowed for this token"},
     {IASC_NOT_FOUND, 404, "not-found", "Not found"},
     {IASC_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed"},
+    {IASC_MISDIRECTED, 421, "misdirected-request", "Misdirected request"},
     {IASC_NOT_ACCEPTABLE, 406, "not-acceptable", "Not acceptable"},
     {IASC_CONFLICT, 409, "conflict", "Conflict"},
     {IASC_PRECONDITION_FAILED, 412, "precondition-failed", "Precondition failed"},

@@ -28,7 +28,7 @@ void helplines_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "helplines:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_HELPLINES_LIST;
     l.kind = "helplines:p";
@@ -39,5 +39,5 @@ void helplines_list(struct http_req *req, struct http_res *res) {
 }
 
 void helplines_item(struct http_req *req, struct http_res *res) {
-  routes_item(req, res, STMT_HELPLINES_GET);
+  routes_item(req, res, "helplines:write", STMT_HELPLINES_GET);
 }

@@ -33,7 +33,7 @@ void news_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "news:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_NEWS_LIST_RANKED;
     l.kind = "news:r";
@@ -42,7 +42,7 @@ void news_list(struct http_req *req, struct http_res *res) {
     l.filter[FILTER_FROM] = v[P_FROM];
     l.filter[FILTER_TO] = v[P_TO];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "news:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_NEWS_LIST;
     l.kind = "news:p";
@@ -54,5 +54,5 @@ void news_list(struct http_req *req, struct http_res *res) {
 }
 
 void news_item(struct http_req *req, struct http_res *res) {
-  routes_item(req, res, STMT_NEWS_GET);
+  routes_item(req, res, "news:write", STMT_NEWS_GET);
 }

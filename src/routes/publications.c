@@ -28,7 +28,7 @@ void publications_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "publications:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_PUBLICATIONS_LIST_RANKED;
     l.kind = "publications:r";
@@ -37,7 +37,7 @@ void publications_list(struct http_req *req, struct http_res *res) {
     l.filter[FILTER_TAG] = v[P_TAG];
     l.filter[FILTER_YEAR] = v[P_YEAR];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "publications:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_PUBLICATIONS_LIST;
     l.kind = "publications:p";
@@ -49,5 +49,5 @@ void publications_list(struct http_req *req, struct http_res *res) {
 }
 
 void publications_item(struct http_req *req, struct http_res *res) {
-  routes_item(req, res, STMT_PUBLICATIONS_GET);
+  routes_item(req, res, "publications:write", STMT_PUBLICATIONS_GET);
 }

@@ -39,7 +39,7 @@ void resources_list(struct http_req *req, struct http_res *res) {
   if (v[P_LIMIT])
     query_valid_limit(v[P_LIMIT], &l.limit);
   if (!sync && v[P_Q]) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "resources:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_RESOURCES_LIST_RANKED;
     l.kind = "resources:r";
@@ -48,7 +48,7 @@ void resources_list(struct http_req *req, struct http_res *res) {
     l.filter[FILTER_TYPE] = v[P_TYPE];
     l.filter[FILTER_TAG] = v[P_TAG];
   } else if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "resources:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_RESOURCES_LIST;
     l.kind = "resources:p";
@@ -60,5 +60,5 @@ void resources_list(struct http_req *req, struct http_res *res) {
 }
 
 void resources_item(struct http_req *req, struct http_res *res) {
-  routes_item(req, res, STMT_RESOURCES_GET);
+  routes_item(req, res, "resources:write", STMT_RESOURCES_GET);
 }

@@ -50,7 +50,7 @@ void support_rates_list(struct http_req *req, struct http_res *res) {
     return;
   }
   if (!sync) {
-    if (!routes_visibility(req, res, v[P_STATUS], v[P_INCLUDE], &l))
+    if (!routes_visibility(req, res, "support-rates:write", v[P_STATUS], v[P_INCLUDE], &l))
       return;
     l.stmt = STMT_SUPPORT_RATES_LIST;
     l.kind = history ? "support-rates:h" : "support-rates:p";
@@ -64,5 +64,5 @@ void support_rates_list(struct http_req *req, struct http_res *res) {
 }
 
 void support_rates_item(struct http_req *req, struct http_res *res) {
-  routes_item(req, res, STMT_SUPPORT_RATES_GET);
+  routes_item(req, res, "support-rates:write", STMT_SUPPORT_RATES_GET);
 }

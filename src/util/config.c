@@ -28,7 +28,20 @@ static const struct option_def OPTIONS[] = {
     {"--port", "PORT", OPT_UINT, OFF(port), 1, 65535, "TCP port to listen on (default 8080)"},
     {"--bind", "BIND", OPT_STR, OFF(bind), 0, 0, "IPv4 address to listen on (default 127.0.0.1)"},
     {"--workers", "IASC_WORKERS", OPT_UINT, OFF(workers), 1, 256,
-     "HTTP worker threads (epoll pool); one PostgreSQL connection each (default 8)"},
+     "database worker threads, one PostgreSQL connection each (default 8)"},
+    {"--http-threads", "IASC_HTTP_THREADS", OPT_UINT, OFF(http_threads), 1, 256,
+     "HTTP threads (epoll pool; they never wait on the database) (default: the CPUs)"},
+    {"--queue-timeout-ms", "IASC_QUEUE_TIMEOUT_MS", OPT_UINT, OFF(queue_timeout_ms), 1, 600000,
+     "longest a request waits for a database worker; then 503 (default 2000)"},
+    {"--max-connections-per-client", "IASC_MAX_CONNECTIONS_PER_CLIENT", OPT_UINT,
+     OFF(max_connections_per_client), 1, 100000,
+     "concurrent connections from one client address (default 512)"},
+    {"--request-timeout", "IASC_REQUEST_TIMEOUT", OPT_UINT, OFF(request_timeout), 1, 3600,
+     "seconds a request may take from its request line to its answer (default 60)"},
+    {"--drain-seconds", "IASC_DRAIN_SECONDS", OPT_UINT, OFF(drain_seconds), 0, 3600,
+     "on SIGTERM/SIGINT, how long requests in flight may finish (default 10)"},
+    {"--allowed-hosts", "IASC_ALLOWED_HOSTS", OPT_STR, OFF(allowed_hosts), 0, 0,
+     "comma-separated Host values to answer; others get 421 (default: any)"},
     {"--max-connections", "IASC_MAX_CONNECTIONS", OPT_UINT, OFF(max_connections), 1, 100000,
      "concurrent client connections (default 1024)"},
     {"--connection-timeout", "IASC_CONNECTION_TIMEOUT", OPT_UINT, OFF(connection_timeout), 1, 3600,
@@ -134,11 +147,17 @@ static char *default_conninfo(void) {
   return out;
 }
 
-int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
+static void set_defaults(struct iasc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->port = 8080;
   cfg->bind = strdup("127.0.0.1");
   cfg->workers = 8;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  cfg->http_threads = cpus > 0 && cpus < 256 ? (unsigned)cpus : 2;
+  cfg->queue_timeout_ms = 2000;
+  cfg->max_connections_per_client = 512;
+  cfg->request_timeout = 60;
+  cfg->drain_seconds = 10;
   cfg->max_connections = 1024;
   cfg->connection_timeout = 30;
   cfg->max_body_bytes = 1024 * 1024;
@@ -148,11 +167,10 @@ int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
   cfg->max_age = 60;
   cfg->stale_while_revalidate = 30;
   cfg->cors_origins = strdup("*");
-  for (size_t i = 0; i < NOPTIONS; i++) {
-    const char *v = getenv(OPTIONS[i].env);
-    if (v != NULL && *v != '\0' && set_option(cfg, &OPTIONS[i], v, OPTIONS[i].env) != 0)
-      return -1;
-  }
+}
+
+/* The flags argv[first..]: --flag value or --flag=value. */
+static int read_flags(struct iasc_config *cfg, int argc, char **argv, int first) {
   for (int a = first; a < argc; a++) {
     const char *arg = argv[a];
     const char *eq = strchr(arg, '=');
@@ -173,8 +191,21 @@ int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
     if (set_option(cfg, o, value, "flag") != 0)
       return -1;
   }
-  if (cfg->database_url == NULL)
-    cfg->database_url = default_conninfo();
+  return 0;
+}
+
+/* Checks what one setting alone cannot say. */
+static int validate(struct iasc_config *cfg) {
+  if (cfg->allowed_hosts != NULL &&
+      (cfg->allowed_hosts[0] == '\0' ||
+       strspn(cfg->allowed_hosts, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                  "-.:[],") != strlen(cfg->allowed_hosts))) {
+    fprintf(stderr,
+            "iasc-api: IASC_ALLOWED_HOSTS: expected host[:port] names separated by "
+            "commas, got \"%s\"\n",
+            cfg->allowed_hosts);
+    return -1;
+  }
   if (cfg->public_base_url != NULL) {
     size_t n = strlen(cfg->public_base_url);
     while (n > 0 && cfg->public_base_url[n - 1] == '/')
@@ -185,6 +216,22 @@ int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
       return -1;
     }
   }
+  return 0;
+}
+
+int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
+  set_defaults(cfg);
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const char *v = getenv(OPTIONS[i].env);
+    if (v != NULL && *v != '\0' && set_option(cfg, &OPTIONS[i], v, OPTIONS[i].env) != 0)
+      return -1;
+  }
+  if (read_flags(cfg, argc, argv, first) != 0)
+    return -1;
+  if (cfg->database_url == NULL)
+    cfg->database_url = default_conninfo();
+  if (validate(cfg) != 0)
+    return -1;
   return cfg->database_url ? 0 : -1;
 }
 
@@ -194,5 +241,6 @@ void config_free(struct iasc_config *cfg) {
   free(cfg->log_level);
   free(cfg->public_base_url);
   free(cfg->cors_origins);
+  free(cfg->allowed_hosts);
   memset(cfg, 0, sizeof *cfg);
 }

@@ -130,7 +130,7 @@ static bool valid_zone(const char *z) {
   if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
     return true;
   return (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 2) && z[3] == ':' &&
-         all_digits(z + 4, 2) && z[6] == '\0' && num(z + 1, 2) <= 23 && num(z + 4, 2) <= 59;
+         all_digits(z + 4, 2) && z[6] == '\0' && num(z + 1, 2) <= 15 && num(z + 4, 2) <= 59;
 }
 
 bool text_valid_timestamp(const char *s) {

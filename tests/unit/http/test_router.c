@@ -20,9 +20,9 @@ static void h_post(struct http_req *req, struct http_res *res) {
 }
 
 static const struct route T[] = {
-    {"GET", "/v1/news", h_list, NULL, NULL, NULL},
-    {"POST", "/v1/news", h_post, "news:write", NULL, NULL},
-    {"GET", "/v1/news/{slug}", h_item, NULL, NULL, NULL},
+    {"GET", "/v1/news", h_list, NULL, NULL, NULL, false},
+    {"POST", "/v1/news", h_post, "news:write", NULL, NULL, false},
+    {"GET", "/v1/news/{slug}", h_item, NULL, NULL, NULL, false},
 };
 
 struct match {

@@ -32,6 +32,7 @@ static const struct {
     {IASC_FORBIDDEN, 403, "forbidden"},
     {IASC_NOT_FOUND, 404, "not-found"},
     {IASC_METHOD_NOT_ALLOWED, 405, "method-not-allowed"},
+    {IASC_MISDIRECTED, 421, "misdirected-request"},
     {IASC_NOT_ACCEPTABLE, 406, "not-acceptable"},
     {IASC_CONFLICT, 409, "conflict"},
     {IASC_PRECONDITION_FAILED, 412, "precondition-failed"},

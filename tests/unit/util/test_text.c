@@ -70,6 +70,8 @@ static void timestamp_needs_rfc3339_with_zone(void **state) {
   assert_false(text_valid_timestamp("2020-01-01"));
   assert_false(text_valid_timestamp("2020-01-01T25:00:00Z"));
   assert_false(text_valid_timestamp("2020-01-01T00:00:00.1234567Z"));
+  assert_true(text_valid_timestamp("2024-01-01T00:00:00-15:59"));
+  assert_false(text_valid_timestamp("2024-01-01T00:00:00+16:00")); /* PostgreSQL refuses it */
 }
 
 int main(void) {
