@@ -20,7 +20,7 @@ readonly IASC_PG_PORT=5432 # names the socket file only: the local cluster has n
 # shellcheck disable=SC2034 # used by the scripts that source this file
 readonly IASC_BUILD_PACKAGES=(build-essential meson ninja-build pkg-config libmicrohttpd-dev
   liborcania-dev libyder-dev libjansson-dev libpq-dev libcmark-dev zlib1g-dev
-  libgnutls28-dev libcmocka-dev)
+  libgnutls28-dev libcmocka-dev python3-yaml)
 # shellcheck disable=SC2034
 readonly IASC_RUNTIME_PACKAGES=(postgresql-client-15 curl python3 python3-feedparser
   libxml2-utils)

@@ -49,6 +49,8 @@ void resources_item(struct http_req *req, struct http_res *res);
 void search_list(struct http_req *req, struct http_res *res);
 void audit_list(struct http_req *req, struct http_res *res);
 void feeds_get(struct http_req *req, struct http_res *res);
+void contract_yaml(struct http_req *req, struct http_res *res);
+void contract_json(struct http_req *req, struct http_res *res);
 /* Writes; req->route_data is the struct content_kind of the collection. */
 void content_create(struct http_req *req, struct http_res *res);
 void content_replace(struct http_req *req, struct http_res *res);

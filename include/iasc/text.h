@@ -32,6 +32,12 @@ size_t text_utf8_chars(const char *s);
  * tab, CR and LF are allowed. */
 bool text_has_control(const char *s, bool allow_newlines);
 
+/* True when s[0..n) is one or more ASCII digits. */
+bool text_digits(const char *s, size_t n);
+
+/* The value of n ASCII digits (text_digits said yes; n small enough for an int). */
+int text_number(const char *s, size_t n);
+
 /* YYYY-MM-DD, a real calendar day. */
 bool text_valid_date(const char *s);
 

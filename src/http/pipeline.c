@@ -217,7 +217,8 @@ bool pipeline_answer_here(struct exchange *x) {
   if (x->res.status != 0)
     return true;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
-                 strncmp(req->path, "/v1/", 4) == 0 && x->cfg->cache_bytes > 0;
+                 (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0) &&
+                 x->cfg->cache_bytes > 0;
   if (x->cacheable) {
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);
     x->entry = x->key ? cache_get(x->key) : NULL;
@@ -230,7 +231,7 @@ bool pipeline_answer_here(struct exchange *x) {
     return false;
   routing_run(x);
   if (x->get && x->res.status == 200 && !x->res.header_overflow)
-    respond_make_entry(x, false);
+    respond_make_entry(x, x->key != NULL && x->res.cache_control == NULL);
   return true;
 }
 
@@ -242,6 +243,9 @@ void pipeline_answer_worker(struct exchange *x, bool expired) {
     return;
   }
   if (x->cacheable && x->key != NULL) {
+    /* The answer may have been stored while this request waited for a worker. */
+    if ((x->entry = cache_get(x->key)) != NULL)
+      return;
     /* A burst of identical misses runs one query while the rest wait for its answer (a
      * second past the statement timeout at most, then they ask the database themselves). */
     unsigned wait_ms = x->cfg->statement_timeout_ms + 1000;

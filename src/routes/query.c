@@ -95,25 +95,11 @@ enum iasc_result query_parse(struct http_req *req, const char *raw, const char *
   return IASC_OK;
 }
 
-static bool all_digits(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return n > 0;
-}
-
-static int num(const char *s, size_t n) {
-  int v = 0;
-  for (size_t i = 0; i < n; i++)
-    v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 bool query_valid_limit(const char *s, int *out) {
   size_t n = strlen(s);
-  if (n == 0 || n > 3 || !all_digits(s, n))
+  if (n == 0 || n > 3 || !text_digits(s, n))
     return false;
-  int v = num(s, n);
+  int v = text_number(s, n);
   if (v < 1 || v > 100)
     return false;
   *out = v;
@@ -159,7 +145,7 @@ static const char *check_value(const struct param_spec *spec, const char *v) {
   case PARAM_BOOL:
     return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? NULL : "must be true or false";
   case PARAM_YEAR:
-    return n == 4 && all_digits(v, 4) && num(v, 4) >= 1000 ? NULL : "must be a year YYYY";
+    return n == 4 && text_digits(v, 4) && text_number(v, 4) >= 1000 ? NULL : "must be a year YYYY";
   case PARAM_ENUM:
     return in_list(v, n, spec->values) ? NULL : "is not one of the allowed values";
   case PARAM_ENUM_LIST: {

@@ -21,6 +21,8 @@ const char *const ROUTES_JSON_OR_MERGE_PATCH[] = {"application/json",
 const struct route ROUTES[] = {
     {"GET", "/healthz", health_live, NULL, NULL, NULL, false},
     {"GET", "/readyz", health_ready, NULL, NULL, NULL, true},
+    {"GET", "/openapi.yaml", contract_yaml, NULL, NULL, NULL, false},
+    {"GET", "/openapi.json", contract_json, NULL, NULL, NULL, false},
     COLLECTION("/v1/news", news_list, news_item, KIND_NEWS, "news:write"),
     COLLECTION("/v1/publications", publications_list, publications_item, KIND_PUBLICATIONS,
                "publications:write"),

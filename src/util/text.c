@@ -88,14 +88,14 @@ bool text_has_control(const char *s, bool allow_newlines) {
   return false;
 }
 
-static bool all_digits(const char *s, size_t n) {
+bool text_digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (s[i] < '0' || s[i] > '9')
       return false;
   return n > 0;
 }
 
-static int num(const char *s, size_t n) {
+int text_number(const char *s, size_t n) {
   int v = 0;
   for (size_t i = 0; i < n; i++)
     v = v * 10 + (s[i] - '0');
@@ -113,8 +113,9 @@ static bool valid_ymd(int y, int m, int d) {
 }
 
 bool text_valid_date(const char *s) {
-  return strlen(s) == 10 && all_digits(s, 4) && s[4] == '-' && all_digits(s + 5, 2) &&
-         s[7] == '-' && all_digits(s + 8, 2) && valid_ymd(num(s, 4), num(s + 5, 2), num(s + 8, 2));
+  return strlen(s) == 10 && text_digits(s, 4) && s[4] == '-' && text_digits(s + 5, 2) &&
+         s[7] == '-' && text_digits(s + 8, 2) &&
+         valid_ymd(text_number(s, 4), text_number(s + 5, 2), text_number(s + 8, 2));
 }
 
 /* The part after the seconds: optional fraction, then Z or an offset. */
@@ -129,8 +130,9 @@ static bool valid_zone(const char *z) {
   }
   if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
     return true;
-  return (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 2) && z[3] == ':' &&
-         all_digits(z + 4, 2) && z[6] == '\0' && num(z + 1, 2) <= 15 && num(z + 4, 2) <= 59;
+  return (z[0] == '+' || z[0] == '-') && text_digits(z + 1, 2) && z[3] == ':' &&
+         text_digits(z + 4, 2) && z[6] == '\0' && text_number(z + 1, 2) <= 15 &&
+         text_number(z + 4, 2) <= 59;
 }
 
 bool text_valid_timestamp(const char *s) {
@@ -143,8 +145,9 @@ bool text_valid_timestamp(const char *s) {
   if (!text_valid_date(date) || (s[10] != 'T' && s[10] != 't'))
     return false;
   const char *t = s + 11;
-  if (!all_digits(t, 2) || t[2] != ':' || !all_digits(t + 3, 2) || t[5] != ':' ||
-      !all_digits(t + 6, 2) || num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 59)
+  if (!text_digits(t, 2) || t[2] != ':' || !text_digits(t + 3, 2) || t[5] != ':' ||
+      !text_digits(t + 6, 2) || text_number(t, 2) > 23 || text_number(t + 3, 2) > 59 ||
+      text_number(t + 6, 2) > 59)
     return false;
   return valid_zone(t + 8);
 }

@@ -348,11 +348,12 @@ def test_caching_no_304_for_errors(api):
 
 
 def test_caching_a_burst_of_identical_misses_runs_one_query(api):
-    """While the news table is locked, six identical requests for an answer not in the cache
-    all wait; once it is released, exactly one of them has asked the database (the log says
-    the other five were answered from the cache) and all six get the same answer."""
+    """While the news table is locked, twelve identical requests for an answer not in the
+    cache all wait (more than the 8 database workers: some wait in the workers' queue); once
+    it is released, exactly one of them has asked the database (the log says the others were
+    answered from the cache) and all twelve get the same answer."""
     srv = _main(api)
-    n = 6
+    n = 12
 
     def once():
         path = "/v1/news?limit=4&tag=burst-%d-%d" % (os.getpid(), next(_seq))

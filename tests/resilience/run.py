@@ -140,6 +140,21 @@ def vm_hwm_kib(pid):
     return 0
 
 
+def parallel_gets(srv, paths):
+    """Starts a GET of each path at once; returns a join() giving [(response, seconds)]."""
+    results = []
+    threads = [threading.Thread(target=lambda p=p: results.append(timed_get(srv, p)))
+               for p in paths]
+    for t in threads:
+        t.start()
+
+    def join():
+        for t in threads:
+            t.join(30)
+        return results
+    return join
+
+
 def wait_for_200(srv, path, seconds):
     deadline = time.monotonic() + seconds
     last = None
@@ -174,14 +189,7 @@ def case_paused_database(ctx):
     pg.signal_all(signal.SIGSTOP)
     longest = 0.0
     try:
-        results = []
-
-        def uncached(i):
-            results.append(timed_get(srv, "/v1/news?limit=%d" % (10 + i)))
-
-        threads = [threading.Thread(target=uncached, args=(i,)) for i in range(6)]
-        for t in threads:
-            t.start()
+        join = parallel_gets(srv, ["/v1/news?limit=%d" % (10 + i) for i in range(6)])
         time.sleep(0.2)
         for _ in range(20):  # while every database worker waits
             r, took = timed_get(srv, "/healthz")
@@ -189,9 +197,7 @@ def case_paused_database(ctx):
             r, took = timed_get(srv, "/v1/news?limit=3")
             check(r.status == 200 and took < 0.5, "cached read while paused: %s in %.3f s", r.status, took)
             time.sleep(0.05)
-        for t in threads:
-            t.join(30)
-        for r, took in results:
+        for r, took in join():
             longest = max(longest, took)
             check(r.status == 503, "uncached read while paused: %s (want 503)", r.status)
             check(r.headers.get("retry-after"), "503 without Retry-After")
@@ -396,16 +402,7 @@ def case_queue_timeout(ctx):
         "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;"))
     locker.start()
     time.sleep(0.3)
-    results = []
-
-    def get(i):
-        results.append(timed_get(srv, "/v1/news?limit=%d" % (40 + i)))
-
-    threads = [threading.Thread(target=get, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
+    results = parallel_gets(srv, ["/v1/news?limit=%d" % (40 + i) for i in range(8)])()
     locker.join(20)
     busy = [(r, took) for r, took in results
             if r.status == 503 and b"busy" in (r.body or b"")]
