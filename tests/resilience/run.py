@@ -401,12 +401,18 @@ def case_connections_per_client(ctx):
             s.close()
 
 
+def hold_news_lock(pg, seconds):
+    """Locks the news table for seconds in a session of its own; returns the thread."""
+    t = threading.Thread(target=lambda: pg.psql(
+        "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(%s); COMMIT;" % seconds))
+    t.start()
+    return t
+
+
 def case_queue_timeout(ctx):
     """Every database worker busy: a request that waits past IASC_QUEUE_TIMEOUT_MS gets 503."""
     srv, pg = ctx["srv"], ctx["pg"]
-    locker = threading.Thread(target=lambda: pg.psql(
-        "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;"))
-    locker.start()
+    locker = hold_news_lock(pg, 1.5)
     time.sleep(0.3)
     results = parallel_gets(srv, ["/v1/news?limit=%d" % (40 + i) for i in range(8)])()
     locker.join(20)
@@ -422,9 +428,7 @@ def case_queue_timeout(ctx):
 def case_drain(ctx):
     """SIGTERM during a slow request: it finishes, new connections are refused, exit 0."""
     srv, pg = ctx["srv"], ctx["pg"]
-    locker = threading.Thread(target=lambda: pg.psql(
-        "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(0.8); COMMIT;"))
-    locker.start()
+    locker = hold_news_lock(pg, 0.8)
     time.sleep(0.2)
     out = []
     t = threading.Thread(target=lambda: out.append(timed_get(srv, "/v1/news?limit=77")))
