@@ -24,14 +24,9 @@ static background_change_fn change_fn;
 static background_next_change_fn next_fn;
 static bool started;
 
-/* The deadline of one query of this thread. */
-static long long deadline(void) {
-  return db_now_ms() + db_statement_timeout_ms() + 1500;
-}
-
 static bool exec_simple(PGconn *c, const char *sql) {
   bool timed_out;
-  PGresult *r = db_exec_until(c, sql, deadline(), &timed_out);
+  PGresult *r = db_exec_until(c, sql, db_deadline(), &timed_out);
   ExecStatusType st = PQresultStatus(r);
   bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
   if (!ok)
@@ -55,7 +50,7 @@ static bool tick(PGconn *c, bool changed) {
   PGresult *r = db_exec_until(c,
                               "SELECT iasc_publish_due(), coalesce(floor(extract(epoch FROM"
                               " iasc_next_scheduled_change())), 0)::bigint",
-                              deadline(), &timed_out);
+                              db_deadline(), &timed_out);
   if (PQresultStatus(r) == PGRES_TUPLES_OK) {
     if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
       LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));

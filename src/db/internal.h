@@ -16,7 +16,9 @@ unsigned db_statement_timeout_ms(void);
 
 /* ---- wait.c: libpq with a deadline (milliseconds on the monotonic clock) ---- */
 
-long long db_now_ms(void);
+/* The deadline of one database call made now: the statement timeout, plus what a round
+ * trip and a reconnect may add, under the 2 s the contract allows. */
+long long db_deadline(void);
 
 /* Connects and sets the session up (statement timeout, UTC, ISO dates, generic plans) by the
  * deadline; the connection is non-blocking. NULL after logging. */

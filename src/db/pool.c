@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iasc/clock.h"
 #include "iasc/log.h"
 #include "internal.h"
 
@@ -56,18 +57,12 @@ int db_init(const char *conninfo, unsigned statement_timeout_ms) {
 }
 
 /* Server notices (e.g. "already exists, skipping") go to the log, not raw to stderr. */
-/* The budget of one db_exec: the statement timeout, plus what a round trip and a reconnect
- * may add, under the 2 s the contract allows. */
-static long long budget_deadline(void) {
-  return db_now_ms() + g_statement_timeout_ms + 1500;
-}
-
 unsigned db_statement_timeout_ms(void) {
   return g_statement_timeout_ms;
 }
 
 PGconn *db_connect_direct(void) {
-  return db_connect_until(g_conninfo, g_statement_timeout_ms, budget_deadline());
+  return db_connect_until(g_conninfo, g_statement_timeout_ms, db_deadline());
 }
 
 static void drop_conn(void);
@@ -166,7 +161,7 @@ static enum attempt attempt_once(enum stmt_id id, const char *const *params, lon
   if (!ensure_conn(deadline))
     return *out = IASC_UNAVAILABLE, FAILED;
   if (!prepare(id, deadline)) {
-    bool lost = PQstatus(tc.conn) != CONNECTION_OK || db_now_ms() >= deadline;
+    bool lost = PQstatus(tc.conn) != CONNECTION_OK || clock_now_ms() >= deadline;
     drop_conn();
     return lost ? RETRY : (*out = IASC_INTERNAL, FAILED);
   }
@@ -203,10 +198,10 @@ static enum attempt attempt_once(enum stmt_id id, const char *const *params, lon
 
 enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_rows **rows) {
   PGresult **out = (PGresult **)rows;
-  long long deadline = budget_deadline();
+  long long deadline = db_deadline();
   enum iasc_result res = IASC_UNAVAILABLE;
   *out = NULL;
-  for (int attempt = 0; attempt < 2 && db_now_ms() < deadline; attempt++) {
+  for (int attempt = 0; attempt < 2 && clock_now_ms() < deadline; attempt++) {
     enum attempt a = attempt_once(id, params, deadline, out, &res);
     if (a != RETRY)
       return res;

@@ -8,19 +8,18 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "iasc/clock.h"
 #include "iasc/log.h"
 #include "internal.h"
 
-long long db_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+long long db_deadline(void) {
+  return clock_now_ms() + db_statement_timeout_ms() + 1500;
 }
 
 /* Waits for events on the connection's socket until the deadline. True when it is ready. */
 static bool wait_socket(PGconn *c, short events, long long deadline) {
   for (;;) {
-    long long left = deadline - db_now_ms();
+    long long left = deadline - clock_now_ms();
     if (left <= 0)
       return false;
     struct pollfd p = {.fd = PQsocket(c), .events = events};

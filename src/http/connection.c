@@ -17,6 +17,7 @@
 
 #include "connection.h"
 #include "iasc/buf.h"
+#include "iasc/clock.h"
 #include "internal.h"
 #include "workers.h"
 
@@ -49,6 +50,7 @@ struct call {
   bool started;       /* pipeline_build ran: x owns what it made */
   bool decided;       /* x.res is the answer, decided before the body */
   bool expect;        /* the client waits for 100 Continue */
+  bool repeats;       /* some header name comes twice */
   long long begun_ms; /* when the request line came */
   long long length;   /* Content-Length, or -1 (none, or chunked) */
   bool watching;      /* the client half-closed: the idle timeout is down to a second */
@@ -81,7 +83,7 @@ static enum MHD_Result join_value(void *cls, enum MHD_ValueKind kind, const char
 static const char *header(const void *raw, const char *name) {
   struct call *c = (struct call *)raw;
   const char *first = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, name);
-  if (first == NULL || c->njoined == MAX_JOINED)
+  if (first == NULL || !c->repeats || c->njoined == MAX_JOINED)
     return first;
   struct join j = {.name = name};
   MHD_get_connection_values(c->conn, MHD_HEADER_KIND, join_value, &j);
@@ -93,9 +95,14 @@ static const char *header(const void *raw, const char *name) {
   return c->joined[c->njoined - 1];
 }
 
+/* One pass over the headers, when they are in: the body's framing, and whether any header
+ * name comes twice (only then does a look-up join values). */
+#define SCAN_MAX_NAMES 64
 struct framing_scan {
   const char *length;
-  bool conflicting, chunked;
+  bool conflicting, chunked, repeats;
+  const char *names[SCAN_MAX_NAMES];
+  size_t nnames;
 };
 
 static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -104,6 +111,12 @@ static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const ch
   (void)kind;
   if (key == NULL || value == NULL)
     return MHD_YES;
+  for (size_t i = 0; i < s->nnames && !s->repeats; i++)
+    s->repeats = strcasecmp(s->names[i], key) == 0;
+  if (s->nnames < SCAN_MAX_NAMES)
+    s->names[s->nnames++] = key;
+  else
+    s->repeats = true; /* too many to tell: join on look-up */
   if (strcasecmp(key, "Transfer-Encoding") == 0)
     s->chunked = true;
   else if (strcasecmp(key, "Content-Length") == 0) {
@@ -114,10 +127,11 @@ static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* What the headers say of the body: conflicting framing, or a length over the limit. */
-static struct body_framing framing(const struct call *c) {
+static struct body_framing framing(struct call *c) {
   struct framing_scan s = {0};
   struct body_framing f = {.length = 0};
   MHD_get_connection_values(c->conn, MHD_HEADER_KIND, scan_framing, &s);
+  c->repeats = s.repeats;
   f.conflicting = s.conflicting || (s.chunked && s.length != NULL);
   if (s.length != NULL) {
     char *end;
@@ -176,12 +190,6 @@ static enum MHD_Result hand_back(struct call *c) {
   return ok;
 }
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The job of a suspended request, on a database worker: its phase's work, then resume. */
 static void work(struct job *job, bool expired) {
   struct call *c = (struct call *)((char *)job - offsetof(struct call, job));
@@ -232,13 +240,13 @@ static enum MHD_Result go_on(struct call *c) {
 
 /* The headers are in: build the request and decide what can be decided before the body. */
 static enum MHD_Result first(struct call *c, const char *method) {
+  struct body_framing f = framing(c); /* first: it tells header() whether names repeat */
   c->started = true;
   c->x.req.header_fn = header;
   c->x.req.raw = c;
   pipeline_build(&c->x, method, c->target);
   const char *expect = header(c, "Expect");
   c->expect = expect != NULL && strcasecmp(expect, "100-continue") == 0;
-  struct body_framing f = framing(c);
   c->length = f.length;
   if (f.length != 0)
     watch_half_close(c);
@@ -303,7 +311,7 @@ enum MHD_Result connection_access(void *cls, struct MHD_Connection *conn, const 
   if (c == NULL || c->target == NULL)
     return MHD_NO; /* out of memory when the request line came: close */
   if (c->phase != PH_ANSWER && c->phase != PH_AUTHORIZE &&
-      now_ms() - c->begun_ms > 1000LL * c->x.cfg->request_timeout)
+      clock_now_ms() - c->begun_ms > 1000LL * c->x.cfg->request_timeout)
     return MHD_NO; /* over the absolute time limit (a slow body): close */
   switch (c->phase) {
   case PH_NEW:
@@ -342,7 +350,7 @@ void *connection_begin(void *cls, const char *uri, struct MHD_Connection *conn) 
     c->target = strdup(uri);
     c->x.cfg = p->cfg;
     c->x.cors = p->cors;
-    c->begun_ms = now_ms();
+    c->begun_ms = clock_now_ms();
     atomic_fetch_add(&in_flight, 1);
   }
   /* libmicrohttpd parses its own copy of the query next, into its 32 KiB per connection:

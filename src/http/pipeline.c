@@ -212,6 +212,13 @@ enum before_body pipeline_before_body(struct exchange *x, const struct body_fram
   return routing_authorize(x) ? BEFORE_BODY_READ : BEFORE_BODY_DECIDED;
 }
 
+/* Runs the route; its 200 to a GET becomes an entry, stored when it is public and keyed. */
+static void route_and_keep(struct exchange *x) {
+  routing_run(x);
+  if (x->get && x->res.status == 200 && !x->res.header_overflow)
+    respond_make_entry(x, x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL);
+}
+
 bool pipeline_answer_here(struct exchange *x) {
   struct http_req *req = &x->req;
   if (x->res.status != 0)
@@ -229,9 +236,7 @@ bool pipeline_answer_here(struct exchange *x) {
     return true;
   if (!routing_offline(x))
     return false;
-  routing_run(x);
-  if (x->get && x->res.status == 200 && !x->res.header_overflow)
-    respond_make_entry(x, x->key != NULL && x->res.cache_control == NULL);
+  route_and_keep(x);
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "iasc/clock.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
 
@@ -17,12 +18,6 @@ static unsigned nthreads;
 static long long timeout_ms;
 static pthread_t reaper;
 static bool reaper_started;
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The next job, waiting for one; NULL when stopping and nothing is left. */
 static struct job *take(void) {
@@ -40,7 +35,7 @@ static void *run(void *arg) {
   (void)arg;
   struct job *j;
   while ((j = take()) != NULL)
-    j->run(j, now_ms() - j->queued_ms > timeout_ms);
+    j->run(j, clock_now_ms() - j->queued_ms > timeout_ms);
   db_thread_close();
   return NULL;
 }
@@ -49,7 +44,7 @@ static void *run(void *arg) {
 static struct job *take_expired(void) {
   pthread_mutex_lock(&lock);
   struct job *j = head;
-  if (j != NULL && now_ms() - j->queued_ms > timeout_ms) {
+  if (j != NULL && clock_now_ms() - j->queued_ms > timeout_ms) {
     if ((head = j->next) == NULL)
       tail = NULL;
   } else {
@@ -98,7 +93,7 @@ int workers_start(unsigned n, unsigned queue_timeout_ms) {
 }
 
 bool workers_submit(struct job *job) {
-  job->queued_ms = now_ms();
+  job->queued_ms = clock_now_ms();
   job->next = NULL;
   pthread_mutex_lock(&lock);
   bool ok = !stopping;

@@ -130,3 +130,13 @@ def test_logs_hide_helpline_queries_and_slugs_and_escape_control_bytes(api):
     check(b"/v1/helplines/{key}" in seg, "a helpline item is not logged by its template:\n%r", seg[-800:])
     check(b"\x01" not in seg, "a control byte reached the log")
     check(b"\\x01" in seg, "the control byte was not logged escaped:\n%r", seg[-800:])
+
+
+def test_a_header_sent_twice_reads_as_one_list(api):
+    etag = api.get("/v1/news?limit=1").headers.get("etag")
+    check(etag, "no ETag on the news list")
+    # the same Host as api.get: absolute URLs in the body, and so the ETag, depend on it
+    out, _ = _raw(api, ('GET /v1/news?limit=1 HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n'
+                        'If-None-Match: "zz-other"\r\nIf-None-Match: %s\r\n\r\n'
+                        % (api.host, api.port, etag)).encode())
+    check(out.startswith(b"HTTP/1.1 304"), "If-None-Match split over two headers: %r", out[:60])

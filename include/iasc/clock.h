@@ -1,0 +1,9 @@
+/* clock.h: the monotonic clock in milliseconds, for deadlines and waits (never the wall
+ * clock, which may step). */
+#ifndef IASC_CLOCK_H
+#define IASC_CLOCK_H
+
+/* Milliseconds on CLOCK_MONOTONIC. Thread-safe. */
+long long clock_now_ms(void);
+
+#endif

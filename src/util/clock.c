@@ -1,0 +1,10 @@
+/* clock.c: the monotonic clock in milliseconds (see clock.h). */
+#include "iasc/clock.h"
+
+#include <time.h>
+
+long long clock_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
