@@ -47,6 +47,10 @@ struct content_kind {
   const struct field *fields;
   const char *const *read_only; /* fields the representation carries but writes may not set */
   enum stmt_id get_stmt;        /* one item, by key, admin view */
+  /* A Europe/London date writes may give for published_at ("published_on"; NULL: none). The
+   * representation derives it from published_at, so it is stripped before a merge patch; a
+   * write that gives it alone is dated at the start of that day (content_write). */
+  const char *date_field;
 };
 
 extern const struct content_kind KIND_NEWS, KIND_PUBLICATIONS, KIND_HELPLINES, KIND_SUPPORT_RATES,
@@ -61,6 +65,11 @@ json_t *schema_validate(const struct content_kind *k, const json_t *obj, json_t 
 /* Removes from a representation obj (in place) the fields writes cannot set, leaving what a
  * merge patch applies to. */
 void schema_strip_read_only(const struct content_kind *k, json_t *obj);
+
+/* Prepares the current representation for a merge patch: when the patch names k's
+ * date_field but not published_at, the current published_at goes (the patch's date stands
+ * for it). current is changed in place. */
+void schema_patch_prepare(const struct content_kind *k, json_t *current, const json_t *patch);
 
 /* RFC 7396 JSON merge patch: applies patch to target in place (target must be an object).
  * Returns the (possibly replaced) target; the caller keeps ownership of both arguments'

@@ -33,6 +33,7 @@ enum stmt_id {
   STMT_FEED,
   STMT_PUBLISH_DUE,
   STMT_NEXT_CHANGE,
+  STMT_LONDON_DAY,
   STMT_COUNT
 };
 

@@ -347,6 +347,14 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                           0,
                           0,
                           {FILTER_NONE}},
+    /* A Europe/London date's first instant (RFC 3339, UTC), and the London date of $2 (a
+     * timestamp, or NULL), for writes that date a publication by its day. */
+    [STMT_LONDON_DAY] = {"london_day",
+                         "SELECT iasc_ts_s(($1::date)::timestamp AT TIME ZONE 'Europe/London'),"
+                         " iasc_london_date($2::timestamptz)::text",
+                         2,
+                         0,
+                         {FILTER_NONE}},
 
     [STMT_SEARCH] = {"search",
                      "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"

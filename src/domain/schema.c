@@ -58,6 +58,7 @@ static const struct field PUBLICATION_FIELDS[] = {
     LIST("partners", F_STRINGS),
     {"identifiers", F_STRING_MAP, false, false, 0, 0, NULL, "{}"},
     OPTIONAL("published_at", F_TIMESTAMP),
+    OPTIONAL("published_on", F_DATE),
     OPTIONAL("published_approx", F_APPROX),
     OPTIONAL("source_url", F_URL),
     OPTIONAL_TEXT("source_note", TEXT_MAX),
@@ -140,25 +141,25 @@ static const struct field RESOURCE_FIELDS[] = {
 
 static const char *const RO_COMMON[] = {"id", "created_at", "updated_at", "url", NULL};
 static const char *const RO_NEWS[] = {"id", "created_at", "updated_at", "url", "body_html", NULL};
-static const char *const RO_PUBLICATION[] = {"id",           "created_at", "updated_at", "url",
-                                             "published_on", "body_html",  NULL};
+static const char *const RO_PUBLICATION[] = {"id",  "created_at", "updated_at",
+                                             "url", "body_html",  NULL};
 static const char *const RO_HELPLINE[] = {"id", "created_at", "updated_at", "url", "title", NULL};
 static const char *const RO_SUPPORT_RATE[] = {"slug", "created_at", "updated_at", "url", NULL};
 
-const struct content_kind KIND_NEWS = {"news", "news:write", "slug",  "title",
-                                       true,   NEWS_FIELDS,  RO_NEWS, STMT_NEWS_GET};
+const struct content_kind KIND_NEWS = {"news",      "news:write", "slug",        "title", true,
+                                       NEWS_FIELDS, RO_NEWS,      STMT_NEWS_GET, NULL};
 const struct content_kind KIND_PUBLICATIONS = {
-    "publications", "publications:write", "slug",         "title",
-    true,           PUBLICATION_FIELDS,   RO_PUBLICATION, STMT_PUBLICATIONS_GET};
+    "publications", "publications:write",  "slug",        "title", true, PUBLICATION_FIELDS,
+    RO_PUBLICATION, STMT_PUBLICATIONS_GET, "published_on"};
 const struct content_kind KIND_HELPLINES = {
-    "helplines", "helplines:write", "slug",      "name",
-    false,       HELPLINE_FIELDS,   RO_HELPLINE, STMT_HELPLINES_GET};
+    "helplines", "helplines:write",  "slug", "name", false, HELPLINE_FIELDS,
+    RO_HELPLINE, STMT_HELPLINES_GET, NULL};
 const struct content_kind KIND_SUPPORT_RATES = {
-    "support-rates", "support-rates:write", "id", "title", false, SUPPORT_RATE_FIELDS,
-    RO_SUPPORT_RATE, STMT_SUPPORT_RATES_GET};
+    "support-rates", "support-rates:write",  "id", "title", false, SUPPORT_RATE_FIELDS,
+    RO_SUPPORT_RATE, STMT_SUPPORT_RATES_GET, NULL};
 const struct content_kind KIND_RESOURCES = {
-    "resources", "resources:write", "slug",    "title",
-    false,       RESOURCE_FIELDS,   RO_COMMON, STMT_RESOURCES_GET};
+    "resources", "resources:write",  "slug", "title", false, RESOURCE_FIELDS,
+    RO_COMMON,   STMT_RESOURCES_GET, NULL};
 
 static void add_error(json_t *errors, const char *field, const char *message) {
   json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
@@ -512,6 +513,14 @@ void schema_strip_read_only(const struct content_kind *k, json_t *obj) {
     json_object_del(obj, k->read_only[i]);
   if (k->markdown)
     json_object_del(obj, "body_html");
+  if (k->date_field != NULL)
+    json_object_del(obj, k->date_field);
+}
+
+void schema_patch_prepare(const struct content_kind *k, json_t *current, const json_t *patch) {
+  if (k->date_field != NULL && json_object_get(patch, k->date_field) != NULL &&
+      json_object_get(patch, "published_at") == NULL)
+    json_object_del(current, "published_at");
 }
 
 json_t *schema_merge_patch(json_t *target, const json_t *patch) {

@@ -124,13 +124,45 @@ static json_t *field_error(const char *field, const char *message) {
   return json_pack("[{s:s, s:s}]", "field", field, "message", message);
 }
 
-/* Validates doc as a whole item; on failure fills out. */
+/* A valid document's date_field (a Europe/London date) turned into published_at: the day's
+ * first instant when published_at is null; when both are given, they must name the same
+ * London day (published_at, the more precise, is kept). The date field leaves the document.
+ * Returns IASC_OK, IASC_INVALID with out filled, or the database's failure. */
+static enum iasc_result resolve_date(const struct write_request *rq, json_t *doc,
+                                     struct write_outcome *out) {
+  const char *field = rq->k->date_field;
+  const char *day = field ? json_string_value(json_object_get(doc, field)) : NULL;
+  enum iasc_result res = IASC_OK;
+  if (day != NULL) {
+    const char *at = json_string_value(json_object_get(doc, "published_at"));
+    const char *params[2] = {day, at};
+    struct db_rows *r = NULL;
+    if ((res = db_exec(STMT_LONDON_DAY, params, &r)) != IASC_OK)
+      return res;
+    if (at == NULL)
+      json_object_set_new(doc, "published_at", json_string(db_value(r, 0, 0)));
+    else if (strcmp(db_value(r, 0, 1), day) != 0)
+      res = refuse(out, IASC_INVALID, "published_on and published_at name different days.",
+                   field_error(field, "is not the Europe/London date of published_at"));
+    db_rows_free(r);
+  }
+  if (field != NULL)
+    json_object_del(doc, field);
+  return res;
+}
+
+/* Validates doc as a whole item and resolves its date; on failure fills out and sets *res. */
 static json_t *validated(const struct write_request *rq, const json_t *doc,
-                         struct write_outcome *out) {
+                         struct write_outcome *out, enum iasc_result *res) {
   json_t *errors = NULL;
   json_t *valid = schema_validate(rq->k, doc, &errors);
+  *res = IASC_INVALID;
   if (valid == NULL)
     refuse(out, IASC_INVALID, "Some fields are not valid; see errors.", errors);
+  else if ((*res = resolve_date(rq, valid, out)) != IASC_OK) {
+    json_decref(valid);
+    valid = NULL;
+  }
   return valid;
 }
 
@@ -147,13 +179,13 @@ static bool changes_fixed_key(const struct write_request *rq) {
 /* create and replace: the body is the whole item (PUT keeps the key unless it names one). */
 static enum iasc_result write_whole(const struct write_request *rq, struct write_outcome *out) {
   json_t *doc = json_deep_copy(rq->body);
-  enum iasc_result res = IASC_INVALID;
+  enum iasc_result res;
   if (doc == NULL)
     return IASC_INTERNAL;
   json_t *given = json_object_get(doc, rq->k->key_field);
   if (rq->op == WRITE_REPLACE && (given == NULL || json_is_null(given)))
     json_object_set_new(doc, rq->k->key_field, json_string(rq->target));
-  json_t *valid = validated(rq, doc, out);
+  json_t *valid = validated(rq, doc, out, &res);
   if (valid != NULL) {
     char *if_match = if_match_literal(rq->if_match);
     res = apply(rq, valid, if_match, out);
@@ -176,12 +208,13 @@ static enum iasc_result update_once(const struct write_request *rq, struct write
   if (current == NULL)
     return IASC_INTERNAL;
   schema_strip_read_only(rq->k, current);
+  schema_patch_prepare(rq->k, current, rq->body);
   json_t *merged = schema_merge_patch(current, rq->body);
   json_decref(current);
-  json_t *valid = validated(rq, merged, out);
+  json_t *valid = validated(rq, merged, out, &res);
   json_decref(merged);
   if (valid == NULL)
-    return IASC_INVALID;
+    return res;
   struct precondition read = {.given = true, .tags = {it.etag}, .ntags = 1};
   bool client = rq->if_match != NULL && rq->if_match->given;
   char *if_match = if_match_literal(client ? rq->if_match : &read);

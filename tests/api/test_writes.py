@@ -444,7 +444,7 @@ def test_unknown_and_read_only_fields_are_rejected(api):
     admin = _admin(api)
     before = write_state(api)
     cases = [("news", "body_html"), ("news", "url"), ("news", "created_at"), ("news", "updated_at"), ("news", "id"),
-             ("news", "nonsense"), ("publications", "published_on"), ("helplines", "title"),
+             ("news", "nonsense"), ("news", "published_on"), ("helplines", "title"),
              ("support-rates", "slug"), ("resources", "deleted_at"), ("resources", "version")]
     for kind, field in cases:
         body = dict(_body(kind, "ro"), **{field: "x"})
@@ -453,6 +453,38 @@ def test_unknown_and_read_only_fields_are_rejected(api):
     problem(api.send("PATCH", "/v1/news/times-red-box-op-ed-november-2021", token=admin, json_body={"views": 3}), 422,
             "PATCH with an unknown field", field="views")
     eq(write_state(api), before, "database after unknown fields")
+
+
+def test_publications_take_published_on_as_a_london_date(api):
+    """published_on on a publication write dates it at that day's start in Europe/London;
+    with published_at it must name the same London day (else 422, nothing written)."""
+    admin = _admin(api)
+    cases = [("bst", {"published_on": "2020-10-08"}, "2020-10-07T23:00:00Z", "2020-10-08"),
+             ("gmt", {"published_on": "2020-12-01"}, "2020-12-01T00:00:00Z", "2020-12-01"),
+             ("both", {"published_on": "2020-10-08", "published_at": "2020-10-07T23:30:00Z"},
+              "2020-10-07T23:30:00Z", "2020-10-08")]
+    for n, extra, at, on in cases:
+        js = _create(api, "publications", "on-" + n, **extra).json
+        eq((js.get("published_at"), js.get("published_on")), (at, on), "POST with %r" % extra)
+    slug = PREFIX + "on-gmt"
+    r = api.send("PATCH", "/v1/publications/" + slug, token=admin, json_body={"published_on": "2021-07-01"})
+    eq(r.status, 200, "PATCH published_on (%s)" % r.describe())
+    eq((r.json.get("published_at"), r.json.get("published_on")), ("2021-06-30T23:00:00Z", "2021-07-01"),
+       "dates after PATCH published_on")
+    r = api.send("PATCH", "/v1/publications/" + slug, token=admin, json_body={"title": "ZZ renamed"})
+    eq(r.json.get("published_at"), "2021-06-30T23:00:00Z", "a PATCH without dates keeps published_at")
+    r = api.send("PUT", "/v1/publications/" + slug, token=admin,
+                 json_body=dict(_body("publications", "on-gmt"), published_on="2019-03-31"))
+    eq((r.status, r.json.get("published_at")), (200, "2019-03-31T00:00:00Z"), "PUT with published_on (GMT day of the change)")
+    before = write_state(api)
+    bad = [("POST", "/v1/publications", dict(_body("publications", "on-bad"), published_on="2020-10-08",
+                                             published_at="2020-10-08T23:30:00Z")),
+           ("PATCH", "/v1/publications/" + slug, {"published_on": "2020-10-08", "published_at": "2020-10-07T22:59:59Z"}),
+           ("POST", "/v1/publications", dict(_body("publications", "on-bad"), published_on="2020-02-30")),
+           ("POST", "/v1/publications", dict(_body("publications", "on-bad"), published_on=20201008))]
+    for method, path, body in bad:
+        problem(api.send(method, path, token=admin, json_body=body), 422, "%s %r" % (method, body), field="published_on")
+    eq(write_state(api), before, "database after refused published_on writes")
 
 
 # ---------------------------------------------------------------- markdown

@@ -294,7 +294,6 @@ static void read_only_fields_are_refused(void **state) {
   assert_string_equal(message_buf, "is read-only");
   assert_string_equal(with(&KIND_NEWS, "body_html", json_string("<p>x</p>")), "body_html");
   assert_string_equal(message_buf, "is read-only");
-  assert_string_equal(with(&KIND_PUBLICATIONS, "published_on", json_null()), "published_on");
   assert_string_equal(with(&KIND_PUBLICATIONS, "body_html", json_null()), "body_html");
   assert_string_equal(with(&KIND_HELPLINES, "title", json_string("x")), "title");
   assert_string_equal(message_buf, "is read-only");
@@ -1030,6 +1029,45 @@ static void strip_read_only_leaves_what_a_patch_applies_to(void **state) {
   json_decref(accepted(&KIND_PUBLICATIONS, full));
 }
 
+/* Publications take published_on, a real Europe/London date (content_write turns it into
+ * published_at); no other kind has it. */
+static void published_on_is_a_date_of_publications_only(void **state) {
+  (void)state;
+  json_decref(accepted(&KIND_PUBLICATIONS, json_pack("{s:s, s:s, s:s}", "title", "Report", "type",
+                                                     "report", "published_on", "2020-10-08")));
+  json_decref(accepted(&KIND_PUBLICATIONS, json_pack("{s:s, s:s, s:n}", "title", "Report", "type",
+                                                     "report", "published_on")));
+  assert_string_equal(with(&KIND_PUBLICATIONS, "published_on", json_string("2020-02-30")),
+                      "published_on");
+  assert_string_equal(with(&KIND_PUBLICATIONS, "published_on", json_string("2020-10-08T00:00Z")),
+                      "published_on");
+  assert_string_equal(with(&KIND_NEWS, "published_on", json_string("2020-10-08")), "published_on");
+  assert_string_equal(message_buf, "is not a field of this type");
+}
+
+/* A patch that dates by published_on alone replaces the current published_at; one that
+ * names published_at, or neither, leaves it. */
+static void patch_prepare_lets_published_on_stand_for_published_at(void **state) {
+  (void)state;
+  json_t *cur = json_pack("{s:s, s:s}", "title", "R", "published_at", "2020-01-01T00:00:00Z");
+  json_t *patch = json_pack("{s:s}", "published_on", "2021-05-05");
+  schema_patch_prepare(&KIND_PUBLICATIONS, cur, patch);
+  assert_null(json_object_get(cur, "published_at"));
+  json_decref(patch);
+  json_object_set_new(cur, "published_at", json_string("2020-01-01T00:00:00Z"));
+  patch =
+      json_pack("{s:s, s:s}", "published_on", "2020-01-01", "published_at", "2020-01-01T09:00:00Z");
+  schema_patch_prepare(&KIND_PUBLICATIONS, cur, patch);
+  assert_non_null(json_object_get(cur, "published_at"));
+  json_decref(patch);
+  patch = json_pack("{s:s}", "title", "S");
+  schema_patch_prepare(&KIND_PUBLICATIONS, cur, patch);
+  schema_patch_prepare(&KIND_NEWS, cur, patch);
+  assert_non_null(json_object_get(cur, "published_at"));
+  json_decref(patch);
+  json_decref(cur);
+}
+
 /* Parses a JSON text for the merge patch tests. */
 static json_t *j(const char *text) {
   json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
@@ -1154,6 +1192,8 @@ int main(void) {
       cmocka_unit_test(markdown_is_rendered_safely_into_body_html),
       cmocka_unit_test(the_input_is_not_modified),
       cmocka_unit_test(strip_read_only_leaves_what_a_patch_applies_to),
+      cmocka_unit_test(published_on_is_a_date_of_publications_only),
+      cmocka_unit_test(patch_prepare_lets_published_on_stand_for_published_at),
       cmocka_unit_test(merge_patch_follows_rfc_7396),
       cmocka_unit_test(merge_patch_works_in_place_and_returns_a_new_reference),
   };
