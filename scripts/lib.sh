@@ -28,6 +28,9 @@ readonly IASC_RUNTIME_PACKAGES=(postgresql-client-15 curl python3 python3-feedpa
 readonly IASC_SERVER_PACKAGES=(postgresql-15) # only when DATABASE_URL is unset
 # shellcheck disable=SC2034
 readonly IASC_NODE_PACKAGES=(nodejs npm) # skipped when node and npm are already on PATH
+# Tools only the tests run: promtool (Debian ships it in prometheus) checks /metrics.
+# shellcheck disable=SC2034
+readonly IASC_TEST_PACKAGES=(prometheus)
 
 # Filled in by iasc_pg_up.
 IASC_DATA_REAL="" # real directory behind .data (a symlink into /tmp when run as root from /root/...)
@@ -80,7 +83,7 @@ iasc_ensure_packages() {
 iasc_packages_for() {
   local pkgs=("${IASC_BUILD_PACKAGES[@]}" "${IASC_RUNTIME_PACKAGES[@]}")
   [[ -z "${DATABASE_URL:-}" ]] && pkgs+=("${IASC_SERVER_PACKAGES[@]}")
-  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}")
+  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}" "${IASC_TEST_PACKAGES[@]}")
   iasc_ensure_packages "${pkgs[@]}"
 }
 

@@ -14,6 +14,7 @@
 #include "iasc/bootstrap.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
+#include "iasc/metrics.h"
 #include "internal.h"
 
 #define TICK_MS 1000
@@ -41,6 +42,14 @@ static bool wait_stop(int ms) {
   return poll(&p, 1, ms) > 0;
 }
 
+/* True for a change another process made (ours were handled when made); counted. */
+static bool foreign(const PGnotify *note) {
+  if (db_own_backend(note->be_pid))
+    return false;
+  metrics_count(METRIC_INVALIDATIONS_NOTIFY);
+  return true;
+}
+
 /* Records scheduled items that went live, learns the next scheduled change, and then, when
  * something changed, tells the server (in that order: answers cached after the invalidation
  * must already be cut to the new next change). False when the database did not answer in
@@ -63,7 +72,7 @@ static bool tick(PGconn *c, bool changed) {
   /* What was queued while the query ran (our own publishing included) is handled now. */
   PGnotify *note;
   while ((note = PQnotifies(c)) != NULL) {
-    changed = changed || !db_own_backend(note->be_pid);
+    changed = foreign(note) || changed;
     PQfreemem(note);
   }
   if (changed && change_fn)
@@ -96,7 +105,7 @@ static bool read_notes(PGconn *c, bool *changed) {
   }
   PGnotify *note;
   while ((note = PQnotifies(c)) != NULL) {
-    *changed = *changed || !db_own_backend(note->be_pid);
+    *changed = foreign(note) || *changed;
     PQfreemem(note);
   }
   return true;

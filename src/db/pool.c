@@ -11,6 +11,7 @@
 
 #include "iasc/clock.h"
 #include "iasc/log.h"
+#include "iasc/metrics.h"
 #include "internal.h"
 
 static char *g_conninfo;
@@ -204,9 +205,13 @@ enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_r
   for (int attempt = 0; attempt < 2 && clock_now_ms() < deadline; attempt++) {
     enum attempt a = attempt_once(id, params, deadline, out, &res);
     if (a != RETRY)
-      return res;
+      break;
     res = IASC_UNAVAILABLE;
   }
+  if (res == IASC_UNAVAILABLE)
+    metrics_count(METRIC_DB_UNAVAILABLE);
+  else if (res == IASC_INTERNAL)
+    metrics_count(METRIC_DB_FAILED);
   return res;
 }
 

@@ -18,6 +18,7 @@ static const char *const SCOPES[] = {"news:write",
                                      "helplines:write",
                                      "support-rates:write",
                                      "resources:write",
+                                     "metrics",
                                      "admin",
                                      NULL};
 
@@ -147,7 +148,7 @@ int token_create(const char *name, const char *scopes, const char *expires, FILE
   if (scopes == NULL || !auth_valid_scopes(scopes)) {
     fprintf(stderr, "iasc-api: --scope takes a comma-separated list of: news:write, "
                     "publications:write, helplines:write, support-rates:write, "
-                    "resources:write, admin\n");
+                    "resources:write, metrics, admin\n");
     return 2;
   }
   if (!auth_parse_expiry(expires, interval, sizeof interval, &never)) {

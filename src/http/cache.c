@@ -290,6 +290,7 @@ struct cache_entry *cache_entry_new(const char *key, const struct cache_item *it
   memcpy(e->etag_gzip, etag_gzip, sizeof etag_gzip);
   e->last_modified = item->last_modified;
   e->max_age = item->max_age;
+  e->route = item->route;
   e->generation = generation;
   double ttl = ttl_seconds > MAX_TTL_SECONDS ? MAX_TTL_SECONDS : ttl_seconds;
   e->expires_ns = ttl > 0 ? now_ns() + (uint64_t)(ttl * 1e9) : 0;

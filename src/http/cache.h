@@ -40,6 +40,7 @@ struct cache_item {
   time_t last_modified;     /* <= 0: unknown (no Last-Modified, If-Modified-Since ignored) */
   const char *link;         /* Link header value; NULL: none */
   unsigned max_age;         /* for Cache-Control: public, max-age=N */
+  int route;                /* the index of the route that answered (metrics), or -1 */
   const void *body;
   size_t body_len;
   const void *gzip; /* the body already gzip-coded, if the caller has it; NULL: compressed
@@ -62,6 +63,7 @@ struct cache_entry {
   time_t last_modified;                 /* <= 0: unknown */
   const char *link;                     /* NULL: none */
   unsigned max_age;
+  int route; /* the index of the route that answered, or -1 */
   const char *body;
   size_t body_len;
   const char *gzip; /* NULL when the body is under GZIP_MIN_BYTES or did not shrink */

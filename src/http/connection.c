@@ -372,7 +372,7 @@ void connection_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     return;
   atomic_fetch_sub(&in_flight, 1);
   if (c->x.status != 0)
-    pipeline_log(&c->x);
+    pipeline_end(&c->x);
   if (c->started)
     pipeline_finish(&c->x);
   for (size_t i = 0; i < c->njoined; i++)

@@ -30,6 +30,7 @@ struct exchange {
   bool cacheable;            /* a public GET under /v1/ */
   uint64_t generation;       /* the cache generation read before anything else */
   const struct route *route; /* the matched route, once routing_prepare said yes */
+  int route_index;           /* ROUTES index of the route whose path matched (metrics), or -1 */
   char *scratch;             /* the route's captures live here (owned) */
   bool authorized;           /* routing_authorize said yes */
   bool reads_body;           /* the route reads the body (else a body is discarded) */
@@ -89,7 +90,9 @@ bool pipeline_answer_here(struct exchange *x);
 /* The answer by the route, on a database worker; expired: the request waited too long for
  * a worker (503). */
 void pipeline_answer_worker(struct exchange *x, bool expired);
-void pipeline_log(const struct exchange *x);
+/* The last stage, once the answer is sent: the request's duration into the metrics, and its
+ * log line. */
+void pipeline_end(const struct exchange *x);
 /* Frees what the exchange owns. */
 void pipeline_finish(struct exchange *x);
 

@@ -13,6 +13,7 @@
 
 #include "flight.h"
 #include "iasc/log.h"
+#include "iasc/metrics.h"
 #include "iasc/query.h"
 #include "iasc/text.h"
 #include "internal.h"
@@ -76,6 +77,7 @@ void pipeline_build(struct exchange *x, const char *method, const char *target) 
   struct http_req *req = &x->req;
   clock_gettime(CLOCK_MONOTONIC, &x->t0);
   x->generation = cache_generation(); /* before anything is read */
+  x->route_index = -1;
   req->cfg = x->cfg;
   req->method = method;
   req->head = strcmp(method, "HEAD") == 0;
@@ -88,8 +90,20 @@ void pipeline_build(struct exchange *x, const char *method, const char *target) 
   x->gzip = gzip_negotiate(http_req_header(req, "Accept-Encoding"));
 }
 
-/* True when the Accept header admits JSON (absent means anything). */
-static bool accepts_json(const char *accept) {
+/* True when the media range r[0..n) names type (main/sub, lower case): itself, main/ *, or
+ * * / *; a JSON path also takes a range for problem+json, the type of its errors. */
+static bool range_admits(const char *r, size_t n, const char *type) {
+  size_t slash = strcspn(type, "/");
+  if ((n == 3 && strncmp(r, "*/*", 3) == 0) ||
+      (n == slash + 2 && strncasecmp(r, type, slash + 1) == 0 && r[slash + 1] == '*') ||
+      (n == strlen(type) && strncasecmp(r, type, n) == 0))
+    return true;
+  return strcmp(type, "application/json") == 0 && n == 24 &&
+         strncasecmp(r, "application/problem+json", 24) == 0;
+}
+
+/* True when the Accept header admits type (absent means anything). */
+static bool accepts(const char *accept, const char *type) {
   if (accept == NULL || *accept == '\0')
     return true;
   for (const char *p = accept; *p;) {
@@ -101,17 +115,28 @@ static bool accepts_json(const char *accept) {
     size_t tlen = semi ? (size_t)(semi - p) : len;
     while (tlen > 0 && p[tlen - 1] == ' ')
       tlen--;
-    bool type_ok = (tlen == 3 && strncmp(p, "*/*", 3) == 0) ||
-                   (tlen == 13 && strncasecmp(p, "application/*", 13) == 0) ||
-                   (tlen == 16 && strncasecmp(p, "application/json", 16) == 0) ||
-                   (tlen == 24 && strncasecmp(p, "application/problem+json", 24) == 0);
     const char *q = semi ? strstr(semi, "q=") : NULL;
     bool q_zero = q != NULL && q < p + len && strtod(q + 2, NULL) <= 0.0;
-    if (type_ok && !q_zero)
+    if (range_admits(p, tlen, type) && !q_zero)
       return true;
     p += len;
   }
   return false;
+}
+
+/* The media type a path answers in (its errors are problem+json); NULL for feeds, which
+ * answer in their own formats whatever a feed reader sends. */
+static const char *produces(const char *path) {
+  static const struct {
+    const char *path;
+    const char *type;
+  } OTHERS[] = {{"/openapi.yaml", "application/yaml"}, {"/metrics", "text/plain"}};
+  if (strncmp(path, "/v1/feeds/", 10) == 0)
+    return NULL;
+  for (size_t i = 0; i < sizeof OTHERS / sizeof OTHERS[0]; i++)
+    if (strcmp(path, OTHERS[i].path) == 0)
+      return OTHERS[i].type;
+  return "application/json";
 }
 
 /* True when IASC_ALLOWED_HOSTS is unset or lists host (case-insensitive, port included). */
@@ -143,11 +168,10 @@ static bool negotiate(struct exchange *x) {
                  "The request path is not valid percent-encoded UTF-8.");
   } else if (query_parse(req, x->query, &field, &message) != IASC_OK) {
     http_problem(req, &x->res, IASC_INVALID_PARAMETER, field, "%s.", message);
-  } else if (strncmp(req->path, "/v1/feeds/", 10) != 0 &&
-             !accepts_json(http_req_header(req, "Accept"))) {
-    /* Feed readers send every kind of Accept: feeds answer in their own format regardless. */
-    http_problem(req, &x->res, IASC_NOT_ACCEPTABLE, NULL,
-                 "This API answers in application/json only.");
+  } else if (produces(req->path) != NULL &&
+             !accepts(http_req_header(req, "Accept"), produces(req->path))) {
+    http_problem(req, &x->res, IASC_NOT_ACCEPTABLE, NULL, "This path answers in %s only.",
+                 produces(req->path));
   } else if (x->gzip == GZIP_NONE_ACCEPTABLE) {
     http_problem(req, &x->res, IASC_NOT_ACCEPTABLE, NULL,
                  "Accept-Encoding refuses every coding this server has (gzip, identity).");
@@ -281,11 +305,11 @@ static const char *logged_path(const struct exchange *x) {
   return strncmp(p, "/v1/helplines/", 14) == 0 ? "/v1/helplines/{key}" : p;
 }
 
-void pipeline_log(const struct exchange *x) {
-  struct timespec t1;
+/* The request's log line, at info level: method, path (and query, unless private), status,
+ * whether the cache answered, and its duration. */
+static void log_request(const struct exchange *x, uint64_t ns) {
   struct buf line = {0};
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double ms = (double)(t1.tv_sec - x->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - x->t0.tv_nsec) / 1e6;
+  double ms = (double)ns / 1e6;
   /* Privacy: never the client address; never the query of a helplines request, nor of a
    * path that does not decode (it could be a helplines path spelled another way). */
   bool decoded = strcmp(x->req.path, "?") != 0;
@@ -300,6 +324,16 @@ void pipeline_log(const struct exchange *x) {
   LOG_INFO("http", "req=%s %s %d%s %.2fms", x->req.request_id, line.failed ? "?" : line.data,
            x->status, x->key != NULL && x->res.status == 0 ? " cached" : "", ms);
   buf_free(&line);
+}
+
+void pipeline_end(const struct exchange *x) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  int64_t ns = (int64_t)(t1.tv_sec - x->t0.tv_sec) * 1000000000 + (t1.tv_nsec - x->t0.tv_nsec);
+  metrics_observe(x->route_index, metrics_method(x->req.method), x->status,
+                  ns > 0 ? (uint64_t)ns : 0);
+  if (log_enabled(LOG_LEVEL_INFO))
+    log_request(x, ns > 0 ? (uint64_t)ns : 0);
 }
 
 void pipeline_finish(struct exchange *x) {

@@ -72,6 +72,7 @@ void respond_make_entry(struct exchange *x, bool store) {
           res->last_modified > 0 ? (time_t)res->last_modified : (time_t)atomic_load(&last_change),
       .link = res_header(res, "Link"),
       .max_age = age,
+      .route = x->route_index,
       .body = res->body ? res->body : "",
       .body_len = res->body_len,
       .no_gzip = !store && x->gzip == GZIP_IDENTITY,
@@ -203,6 +204,8 @@ void respond_prepare(struct exchange *x, struct wire *w) {
   else
     res_prepare(x, w);
   x->status = w->status;
+  if (x->route_index < 0 && x->entry != NULL)
+    x->route_index = x->entry->route; /* a cache hit: the route that made the entry */
 }
 
 void respond_headers(struct exchange *x, const struct wire *w, respond_emit_fn emit, void *ctx) {

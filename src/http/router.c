@@ -48,7 +48,8 @@ enum router_outcome router_match(const struct route *table, size_t n, const char
                                  const char *path, char *scratch, const char **captures,
                                  size_t *ncaptures, const struct route **route, char *allow,
                                  size_t allow_size) {
-  bool path_found = false;
+  const struct route *first = NULL; /* the first route whose path matches */
+  bool won = false;
   const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
   allow[0] = '\0';
   *route = NULL;
@@ -58,21 +59,24 @@ enum router_outcome router_match(const struct route *table, size_t n, const char
   for (size_t i = 0; i < n; i++) {
     const char *caps[HTTP_MAX_ROUTE_PARAMS];
     size_t ncaps = 0;
-    bool winner = *route == NULL && strcmp(table[i].method, want) == 0;
+    bool winner = !won && strcmp(table[i].method, want) == 0;
     if (!match_path(table[i].pattern, path, winner ? scratch : spare, caps, &ncaps))
       continue;
-    path_found = true;
+    first = first != NULL ? first : &table[i];
     allow_add(allow, allow_size, table[i].method);
     if (strcmp(table[i].method, "GET") == 0)
       allow_add(allow, allow_size, "HEAD");
     if (winner) {
+      won = true;
       *route = &table[i];
       memcpy(captures, caps, sizeof caps[0] * ncaps);
       *ncaptures = ncaps;
     }
   }
-  if (!path_found)
+  if (first == NULL)
     return ROUTER_NOT_FOUND;
   allow_add(allow, allow_size, "OPTIONS");
-  return *route == NULL ? ROUTER_NO_METHOD : ROUTER_MATCH;
+  if (!won)
+    *route = first;
+  return won ? ROUTER_MATCH : ROUTER_NO_METHOD;
 }

@@ -10,7 +10,8 @@
 enum router_outcome {
   ROUTER_MATCH,     /* *route set, captures filled */
   ROUTER_NOT_FOUND, /* no pattern matches the path */
-  ROUTER_NO_METHOD, /* the path exists, the method doesn't: allow holds the Allow value */
+  ROUTER_NO_METHOD, /* the path exists, the method doesn't: allow holds the Allow value, and
+                     *route is the first route of that path (for its template) */
 };
 
 /* Matches method and path against table[0..n). HEAD matches GET routes. allow (size

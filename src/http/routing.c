@@ -92,6 +92,8 @@ bool routing_match(struct exchange *x) {
   enum router_outcome o =
       router_match(ROUTES, ROUTES_COUNT, is_options ? "GET" : req->method, req->path, x->scratch,
                    req->route_params, &req->nroute_params, &x->route, allow, sizeof allow);
+  if (x->route != NULL)
+    x->route_index = (int)(x->route - ROUTES);
   if (o == ROUTER_MATCH && !is_options)
     return true;
   if (o == ROUTER_NOT_FOUND) {

@@ -13,7 +13,10 @@
 #include "connection.h"
 #include "cors.h"
 #include "iasc/content.h"
+#include "gauges.h"
 #include "iasc/log.h"
+#include "iasc/metrics.h"
+#include "iasc/version.h"
 #include "internal.h"
 #include "workers.h"
 
@@ -27,7 +30,21 @@ static struct pipeline pipeline;
  * instances hear of the write through NOTIFY (background.c). */
 static void on_write(long long next_change) {
   server_next_change(next_change >= 0 ? next_change : (long long)time(NULL) + 1);
+  metrics_count(METRIC_INVALIDATIONS_WRITE);
   server_content_changed();
+}
+
+/* The metrics registry, with every route's template (ROUTES order) and the http gauges. */
+static int start_metrics(void) {
+  static const char *templates[256];
+  if (ROUTES_COUNT > sizeof templates / sizeof templates[0])
+    return -1;
+  for (size_t i = 0; i < ROUTES_COUNT; i++)
+    templates[i] = ROUTES[i].pattern;
+  if (metrics_init(templates, ROUTES_COUNT, IASC_VERSION) != 0)
+    return -1;
+  metrics_set_source(gauges_write);
+  return 0;
 }
 
 /* The daemon: an epoll thread pool, limits, and the three callbacks of connection.c. */
@@ -57,8 +74,8 @@ int server_start(const struct iasc_config *cfg) {
     LOG_ERROR("server", "IASC_CORS_ORIGINS: %s", cors_error ? cors_error : "invalid");
     return -1;
   }
-  if (cache_init(cfg->cache_bytes, 0) != 0) {
-    LOG_ERROR("server", "cannot create the response cache");
+  if (cache_init(cfg->cache_bytes, 0) != 0 || start_metrics() != 0) {
+    LOG_ERROR("server", "cannot create the response cache or the metrics");
     return -1;
   }
   respond_reset_clock();
@@ -112,6 +129,8 @@ void server_stop(unsigned drain_seconds) {
     MHD_stop_daemon(daemon_);
   daemon_ = NULL;
   content_set_write_hook(NULL);
+  metrics_set_source(NULL);
+  metrics_shutdown();
   cache_shutdown();
   cors_config_free(&cors);
 }

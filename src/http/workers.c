@@ -2,12 +2,14 @@
 #include "workers.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "iasc/clock.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
+#include "iasc/metrics.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
@@ -18,6 +20,7 @@ static unsigned nthreads;
 static long long timeout_ms;
 static pthread_t reaper;
 static bool reaper_started;
+static atomic_uint busy, waiting; /* for workers_stats */
 
 /* The next job, waiting for one; NULL when stopping and nothing is left. */
 static struct job *take(void) {
@@ -27,15 +30,27 @@ static struct job *take(void) {
   struct job *j = head;
   if (j != NULL && (head = j->next) == NULL)
     tail = NULL;
+  if (j != NULL)
+    atomic_fetch_sub(&waiting, 1);
   pthread_mutex_unlock(&lock);
   return j;
+}
+
+/* Runs a job taken off the queue; one that waited too long is counted. */
+static void run_job(struct job *j, bool expired) {
+  if (expired)
+    metrics_count(METRIC_QUEUE_TIMEOUTS);
+  j->run(j, expired);
 }
 
 static void *run(void *arg) {
   (void)arg;
   struct job *j;
-  while ((j = take()) != NULL)
-    j->run(j, clock_now_ms() - j->queued_ms > timeout_ms);
+  while ((j = take()) != NULL) {
+    atomic_fetch_add(&busy, 1);
+    run_job(j, clock_now_ms() - j->queued_ms > timeout_ms);
+    atomic_fetch_sub(&busy, 1);
+  }
   db_thread_close();
   return NULL;
 }
@@ -47,6 +62,7 @@ static struct job *take_expired(void) {
   if (j != NULL && clock_now_ms() - j->queued_ms > timeout_ms) {
     if ((head = j->next) == NULL)
       tail = NULL;
+    atomic_fetch_sub(&waiting, 1);
   } else {
     j = NULL;
   }
@@ -66,7 +82,7 @@ static void *reap(void *arg) {
       return NULL;
     struct job *j;
     while ((j = take_expired()) != NULL)
-      j->run(j, true);
+      run_job(j, true);
     nanosleep(&pause, NULL);
   }
 }
@@ -103,6 +119,7 @@ bool workers_submit(struct job *job) {
     else
       head = job;
     tail = job;
+    atomic_fetch_add(&waiting, 1);
     pthread_cond_signal(&ready);
   }
   pthread_mutex_unlock(&lock);
@@ -122,4 +139,12 @@ void workers_stop(void) {
   free(threads);
   threads = NULL;
   nthreads = 0;
+}
+
+void workers_stats(unsigned *size, unsigned *nbusy, unsigned *nwaiting) {
+  pthread_mutex_lock(&lock);
+  *size = nthreads;
+  pthread_mutex_unlock(&lock);
+  *nbusy = atomic_load(&busy);
+  *nwaiting = atomic_load(&waiting);
 }

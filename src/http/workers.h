@@ -23,6 +23,9 @@ int workers_start(unsigned n, unsigned queue_timeout_ms);
 /* Queues a job. False when the workers are stopping (the caller answers itself). */
 bool workers_submit(struct job *job);
 
+/* The pool now: its threads, those running a job, and the jobs waiting for one. */
+void workers_stats(unsigned *size, unsigned *busy, unsigned *waiting);
+
 /* Runs what is queued, then stops and joins the threads (each closes its connection). */
 void workers_stop(void);
 

@@ -23,6 +23,7 @@ const struct route ROUTES[] = {
     {"GET", "/readyz", health_ready, NULL, NULL, NULL, true},
     {"GET", "/openapi.yaml", contract_yaml, NULL, NULL, NULL, false},
     {"GET", "/openapi.json", contract_json, NULL, NULL, NULL, false},
+    {"GET", "/metrics", metrics_scrape, "metrics", NULL, NULL, false},
     COLLECTION("/v1/news", news_list, news_item, KIND_NEWS, "news:write"),
     COLLECTION("/v1/publications", publications_list, publications_item, KIND_PUBLICATIONS,
                "publications:write"),

@@ -74,7 +74,7 @@ void config_usage(FILE *out) {
                "  token create --name NAME --scope SCOPE[,SCOPE] [--expires 90d|12h|never]\n"
                "            make a bearer token; it is printed once, alone on the last line\n"
                "            (scopes: news:write publications:write helplines:write\n"
-               "             support-rates:write resources:write admin)\n"
+               "             support-rates:write resources:write metrics admin)\n"
                "  token list             list tokens (never their secrets)\n"
                "  token revoke ID        revoke a token\n"
                "  statements  print the SQL of every prepared statement (for bench/)\n"

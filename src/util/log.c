@@ -32,8 +32,7 @@ void log_close(void) {
   y_close_logs();
 }
 
-/* True when messages of this level (a Y_LOG_LEVEL_*) would be written. */
-static bool log_enabled(unsigned long level) {
+bool log_enabled(unsigned long level) {
   return level <= current_level;
 }
 

@@ -37,7 +37,7 @@ import apilib  # noqa: E402
 # that the read tests see exactly the starter data.
 FIRST = ["test_cli.py"]
 LAST = ["test_writes.py", "test_auth.py", "test_audit.py", "test_drafts.py", "test_feeds.py",
-        "test_caching.py", "test_mirror.py"]
+        "test_caching.py", "test_mirror.py", "test_metrics.py"]
 SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
 
 

@@ -71,9 +71,12 @@ static void router_wrong_method_lists_allow(void **state) {
   struct match *m = run("DELETE", "/v1/news");
   assert_int_equal(m->o, ROUTER_NO_METHOD);
   assert_string_equal(m->allow, "GET, HEAD, POST, OPTIONS");
+  assert_non_null(m->r); /* the path's first route, for its template */
+  assert_string_equal(m->r->pattern, "/v1/news");
   m = run("PUT", "/v1/news/x");
   assert_int_equal(m->o, ROUTER_NO_METHOD);
   assert_string_equal(m->allow, "GET, HEAD, OPTIONS");
+  assert_string_equal(m->r->pattern, "/v1/news/{slug}");
 }
 
 static void router_head_is_answered_by_get(void **state) {
