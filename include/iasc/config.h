@@ -27,6 +27,16 @@ struct iasc_config {
   unsigned max_age;                /* IASC_MAX_AGE seconds, 60: max-age of public reads */
   unsigned stale_while_revalidate; /* IASC_STALE_WHILE_REVALIDATE seconds, 30 */
   char *cors_origins;              /* IASC_CORS_ORIGINS, "*": comma-separated origins, or * */
+  unsigned rate_limit;             /* IASC_RATE_LIMIT, 600 a minute per address; 0: off */
+  unsigned rate_burst;             /* IASC_RATE_BURST, 120: what an address may send at once */
+  unsigned rate_limit_token;       /* IASC_RATE_LIMIT_TOKEN, 6000 a minute per token; 0: off */
+  unsigned rate_burst_token;       /* IASC_RATE_BURST_TOKEN, 1200 */
+  unsigned rate_limit_auth;        /* IASC_RATE_LIMIT_AUTH, 10 failed authentications a minute
+                                      per address (also the burst); 0: off */
+  char *rate_exempt;               /* IASC_RATE_EXEMPT, loopback: CIDRs never limited */
+  char *trusted_proxies;           /* IASC_TRUSTED_PROXIES, none: CIDRs whose X-Forwarded-For
+                                      names the client */
+  unsigned rate_clients;           /* IASC_RATE_CLIENTS, 65536: addresses and tokens tracked */
 };
 
 /* Fills cfg from defaults, the environment, then argv flags (argv[first..]).

@@ -18,6 +18,7 @@ enum iasc_result {
   IASC_PAYLOAD_TOO_LARGE,      /* 413 */
   IASC_UNSUPPORTED_MEDIA_TYPE, /* 415 */
   IASC_INVALID,                /* 422: validation failed */
+  IASC_TOO_MANY_REQUESTS,      /* 429: over a rate limit */
   IASC_UNAVAILABLE,            /* 503: the database cannot be reached */
   IASC_INTERNAL,               /* 500: a bug; never for bad input */
 };

@@ -13,14 +13,10 @@
 
 #define TOKEN_PREFIX "iasc_"
 
-static const char *const SCOPES[] = {"news:write",
-                                     "publications:write",
-                                     "helplines:write",
-                                     "support-rates:write",
-                                     "resources:write",
-                                     "metrics",
-                                     "admin",
-                                     NULL};
+static const char *const SCOPES[] = {"news:write",      "publications:write",
+                                     "helplines:write", "support-rates:write",
+                                     "resources:write", "metrics",
+                                     "admin",           NULL};
 
 bool auth_hash(const char *token, char out[65]) {
   unsigned char digest[32];

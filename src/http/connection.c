@@ -350,6 +350,11 @@ void *connection_begin(void *cls, const char *uri, struct MHD_Connection *conn) 
     c->target = strdup(uri);
     c->x.cfg = p->cfg;
     c->x.cors = p->cors;
+    c->x.limits = p->limits;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || !netaddr_from_sockaddr(ci->client_addr, &c->x.peer))
+      memset(&c->x.peer, 0, sizeof c->x.peer);
     c->begun_ms = clock_now_ms();
     atomic_fetch_add(&in_flight, 1);
   }

@@ -11,6 +11,7 @@
 struct pipeline {
   const struct iasc_config *cfg;
   const struct cors_config *cors;
+  const struct limits *limits;
 };
 
 /* MHD_OPTION_URI_LOG_CALLBACK: the request line is in; returns the request's state (NULL

@@ -14,8 +14,9 @@
 #include <stddef.h>
 
 /* What a CORS-enabled response lets a page read besides the safelisted headers. */
-#define CORS_EXPOSE_HEADERS "Link, ETag, X-Request-Id, Retry-After, Location"
-#define CORS_ALLOW_METHODS  "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
+#define CORS_EXPOSE_HEADERS                                                                        \
+  "Link, ETag, X-Request-Id, Retry-After, Location, RateLimit, RateLimit-Policy"
+#define CORS_ALLOW_METHODS "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 #define CORS_ALLOW_HEADERS                                                                         \
   "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id"
 /* Seconds a browser may cache a preflight answer (Chromium caps it at 7200). */

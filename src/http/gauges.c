@@ -5,6 +5,7 @@
 #include "cache.h"
 #include "connection.h"
 #include "iasc/metrics.h"
+#include "ratelimit.h"
 #include "workers.h"
 
 static void gauge(struct buf *out, const char *name, const char *help, unsigned long long v) {
@@ -37,4 +38,8 @@ void gauges_write(struct buf *out) {
   gauge(out, "iasc_db_pool_size", "Database workers, each with one PostgreSQL connection.", size);
   gauge(out, "iasc_db_pool_in_use", "Database workers running a request now.", busy);
   gauge(out, "iasc_db_pool_waiting", "Requests waiting for a free database worker.", waiting);
+  gauge(out, "iasc_rate_limit_buckets",
+        "Clients (addresses, tokens) the rate limiter holds a bucket for; bounded by "
+        "IASC_RATE_CLIENTS.",
+        ratelimit_entries());
 }

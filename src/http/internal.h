@@ -12,12 +12,22 @@
 #include "cors.h"
 #include "gzip.h"
 #include "iasc/handler.h"
+#include "iasc/netaddr.h"
 #include "iasc/routes.h"
+#include "ratelimit.h"
+
+/* Who is limited, and where a client's address comes from (server.c makes it at start). */
+struct limits {
+  struct cidr_list exempt;  /* IASC_RATE_EXEMPT: never limited */
+  struct cidr_list trusted; /* IASC_TRUSTED_PROXIES: their X-Forwarded-For names the client */
+};
 
 /* One request and its answer, owned by the pipeline from the first stage to the last. */
 struct exchange {
   const struct iasc_config *cfg;
   const struct cors_config *cors;
+  const struct limits *limits;
+  struct netaddr peer; /* the connection's peer; never logged */
   struct timespec t0;
   struct http_req req;
   struct http_res res;       /* the handler's answer, or a problem */
@@ -35,6 +45,9 @@ struct exchange {
   bool authorized;           /* routing_authorize said yes */
   bool reads_body;           /* the route reads the body (else a body is discarded) */
   bool close;                /* close the connection after the answer */
+  bool limited;              /* the client is not exempt: client_key and rate are set */
+  struct netaddr client_key; /* the client's limiting key (its address, IPv6 by /64) */
+  struct rate_verdict rate;  /* the bucket that judged the request (headers), if any */
   int status;                /* what was sent */
 };
 
@@ -93,6 +106,9 @@ void pipeline_answer_worker(struct exchange *x, bool expired);
 /* The last stage, once the answer is sent: the request's duration into the metrics, and its
  * log line. */
 void pipeline_end(const struct exchange *x);
+/* A bearer token sent was refused (401): it counts against the address's failed
+ * authentications, whose budget the answer then reports. */
+void pipeline_auth_failed(struct exchange *x);
 /* Frees what the exchange owns. */
 void pipeline_finish(struct exchange *x);
 

@@ -181,7 +181,60 @@ static bool negotiate(struct exchange *x) {
   return false;
 }
 
-/* Admit: the request's limits, from its headers. False with x->res filled (400, 413). */
+/* A 429 for a request its bucket refused (x->rate), counted under metric. Returns false. */
+static bool refuse(struct exchange *x, enum metric_counter metric, const char *what) {
+  char retry[16];
+  snprintf(retry, sizeof retry, "%u", x->rate.retry_after);
+  metrics_count(metric);
+  http_problem(&x->req, &x->res, IASC_TOO_MANY_REQUESTS, NULL, "%s; try again in %u second%s.",
+               what, x->rate.retry_after, x->rate.retry_after == 1 ? "" : "s");
+  http_res_header(&x->res, "Retry-After", retry);
+  return false;
+}
+
+/* The first 16 bytes of the SHA-256 of an Authorization value: its bucket's key. */
+static void token_key(const char *authz, uint8_t key[16]) {
+  uint8_t digest[32];
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, authz, strlen(authz), digest) != 0)
+    memset(digest, 0, sizeof digest);
+  memcpy(key, digest, 16);
+}
+
+/* Limit: a token's budget when one is sent (after the address's failed authentications,
+ * which a token guesser exhausts), else the address's. Health checks and exempt addresses
+ * are not limited. False with a 429 in x->res. */
+static bool limit(struct exchange *x) {
+  const struct limits *l = x->limits;
+  if (l == NULL || strcmp(x->req.path, "/healthz") == 0 || strcmp(x->req.path, "/readyz") == 0)
+    return true;
+  const char *xff = l->trusted.n > 0 ? http_req_header(&x->req, "X-Forwarded-For") : NULL;
+  struct netaddr client = netaddr_client(&x->peer, xff, &l->trusted);
+  if (cidr_list_contains(&l->exempt, &client))
+    return true;
+  x->limited = true;
+  x->client_key = netaddr_client_key(&client);
+  const char *authz = http_req_header(&x->req, "Authorization");
+  if (authz == NULL) {
+    ratelimit_check(RATE_ADDRESS, x->client_key.b, true, &x->rate);
+    return !x->rate.refused ||
+           refuse(x, METRIC_RATE_LIMITED_ADDRESS, "This address sent too many requests");
+  }
+  ratelimit_check(RATE_AUTH, x->client_key.b, false, &x->rate);
+  if (x->rate.refused)
+    return refuse(x, METRIC_RATE_LIMITED_AUTH, "Too many failed authentications from here");
+  uint8_t key[16];
+  token_key(authz, key);
+  ratelimit_check(RATE_TOKEN, key, true, &x->rate);
+  return !x->rate.refused ||
+         refuse(x, METRIC_RATE_LIMITED_TOKEN, "This token sent too many requests");
+}
+
+void pipeline_auth_failed(struct exchange *x) {
+  if (x->limited && ratelimit_enabled(RATE_AUTH))
+    ratelimit_check(RATE_AUTH, x->client_key.b, true, &x->rate);
+}
+
+/* Admit: the request's limits, from its headers. False with x->res filled (400, 429, 413). */
 static bool admit(struct exchange *x, const struct body_framing *f) {
   if (f->conflicting) {
     x->close = true;
@@ -189,6 +242,8 @@ static bool admit(struct exchange *x, const struct body_framing *f) {
                  "Conflicting Content-Length or Transfer-Encoding headers.");
     return false;
   }
+  if (!limit(x))
+    return false;
   if (!f->too_large)
     return true;
   http_problem(&x->req, &x->res, IASC_PAYLOAD_TOO_LARGE, NULL,

@@ -181,9 +181,22 @@ static void res_headers(struct exchange *x, respond_emit_fn emit, void *ctx) {
   emit(ctx, "Cache-Control", cache);
 }
 
+/* RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers) of the bucket that
+ * judged the request: its quota a minute, what is left of it now, and the seconds until it is
+ * whole again (on a refusal, the same moment as Retry-After). */
+static void rate_headers(const struct rate_verdict *v, respond_emit_fn emit, void *ctx) {
+  char policy[96], state[96];
+  snprintf(policy, sizeof policy, "\"%s\";q=%u;w=60", v->policy->name, v->policy->per_minute);
+  snprintf(state, sizeof state, "\"%s\";r=%u;t=%u", v->policy->name, v->remaining, v->reset);
+  emit(ctx, "RateLimit-Policy", policy);
+  emit(ctx, "RateLimit", state);
+}
+
 /* Headers every answer carries; the handler's own ones (but those the entry re-emits). */
 static void common_headers(struct exchange *x, respond_emit_fn emit, void *ctx) {
   emit(ctx, "X-Request-Id", x->req.request_id);
+  if (x->rate.policy != NULL)
+    rate_headers(&x->rate, emit, ctx);
   emit(ctx, "Content-Security-Policy", CSP_JSON);
   emit(ctx, "X-Content-Type-Options", "nosniff");
   emit(ctx, "Referrer-Policy", "no-referrer");

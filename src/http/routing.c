@@ -111,6 +111,8 @@ bool routing_match(struct exchange *x) {
 
 bool routing_authorize(struct exchange *x) {
   x->authorized = authenticate(&x->req, &x->res) && authorize(&x->req, &x->res, x->route);
+  if (!x->authorized && x->res.status == 401 && http_req_header(&x->req, "Authorization"))
+    pipeline_auth_failed(x);
   return x->authorized;
 }
 

@@ -23,6 +23,7 @@
 static struct MHD_Daemon *daemon_;
 static struct sockaddr_in bind_addr;
 static struct cors_config cors;
+static struct limits limits;
 static struct pipeline pipeline;
 
 /* After a write in this process: learn the next scheduled change before dropping the cache
@@ -68,19 +69,41 @@ static struct MHD_Daemon *start_daemon(const struct iasc_config *cfg) {
                           MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 
+/* The rate limiter and who it spares (the settings were checked by config_load). */
+static int start_limits(const struct iasc_config *cfg) {
+  const struct rate_policy policies[RATE_KINDS] = {
+      [RATE_ADDRESS] = {"default", cfg->rate_limit, cfg->rate_burst},
+      [RATE_TOKEN] = {"token", cfg->rate_limit_token, cfg->rate_burst_token},
+      [RATE_AUTH] = {"auth", cfg->rate_limit_auth, cfg->rate_limit_auth},
+  };
+  char error[160];
+  if (cidr_list_parse(cfg->rate_exempt, &limits.exempt, error, sizeof error) != 0 ||
+      cidr_list_parse(cfg->trusted_proxies, &limits.trusted, error, sizeof error) != 0) {
+    LOG_ERROR("server", "IASC_RATE_EXEMPT or IASC_TRUSTED_PROXIES: %s", error);
+    return -1;
+  }
+  return ratelimit_init(policies, cfg->rate_clients);
+}
+
+static void stop_limits(void) {
+  ratelimit_shutdown();
+  cidr_list_free(&limits.exempt);
+  cidr_list_free(&limits.trusted);
+}
+
 int server_start(const struct iasc_config *cfg) {
   const char *cors_error = NULL;
   if (cors_config_init(&cors, cfg->cors_origins, &cors_error) != 0) {
     LOG_ERROR("server", "IASC_CORS_ORIGINS: %s", cors_error ? cors_error : "invalid");
     return -1;
   }
-  if (cache_init(cfg->cache_bytes, 0) != 0 || start_metrics() != 0) {
-    LOG_ERROR("server", "cannot create the response cache or the metrics");
+  if (cache_init(cfg->cache_bytes, 0) != 0 || start_metrics() != 0 || start_limits(cfg) != 0) {
+    LOG_ERROR("server", "cannot create the response cache, the metrics or the rate limiter");
     return -1;
   }
   respond_reset_clock();
   content_set_write_hook(on_write);
-  pipeline = (struct pipeline){cfg, &cors};
+  pipeline = (struct pipeline){cfg, &cors, &limits};
   memset(&bind_addr, 0, sizeof bind_addr);
   bind_addr.sin_family = AF_INET;
   bind_addr.sin_port = htons((uint16_t)cfg->port);
@@ -131,6 +154,7 @@ void server_stop(unsigned drain_seconds) {
   content_set_write_hook(NULL);
   metrics_set_source(NULL);
   metrics_shutdown();
+  stop_limits();
   cache_shutdown();
   cors_config_free(&cors);
 }

@@ -30,6 +30,7 @@ static const struct problem_kind KINDS[] = {
     {IASC_PAYLOAD_TOO_LARGE, 413, "payload-too-large", "Request body too large"},
     {IASC_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported media type"},
     {IASC_INVALID, 422, "validation-failed", "Validation failed"},
+    {IASC_TOO_MANY_REQUESTS, 429, "quota-exceeded", "Too many requests"},
     {IASC_UNAVAILABLE, 503, "unavailable", "Service unavailable"},
     {IASC_INTERNAL, 500, "internal-error", "Internal server error"},
 };

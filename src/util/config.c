@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include "iasc/netaddr.h"
+
 enum opt_kind { OPT_STR, OPT_UINT, OPT_SIZE };
 
 struct option_def {
@@ -62,7 +64,26 @@ static const struct option_def OPTIONS[] = {
      OFF(stale_while_revalidate), 0, 86400, "stale-while-revalidate of public reads (default 30)"},
     {"--cors-origins", "IASC_CORS_ORIGINS", OPT_STR, OFF(cors_origins), 0, 0,
      "origins that may read from a browser: * (any, the default) or a comma-separated list"},
+    {"--rate-limit", "IASC_RATE_LIMIT", OPT_UINT, OFF(rate_limit), 0, 6000000,
+     "requests a minute per client address without a token; 0 turns it off (default 600)"},
+    {"--rate-burst", "IASC_RATE_BURST", OPT_UINT, OFF(rate_burst), 1, 6000000,
+     "requests an address may send at once, within that rate (default 120)"},
+    {"--rate-limit-token", "IASC_RATE_LIMIT_TOKEN", OPT_UINT, OFF(rate_limit_token), 0, 6000000,
+     "requests a minute per bearer token; 0 turns it off (default 6000)"},
+    {"--rate-burst-token", "IASC_RATE_BURST_TOKEN", OPT_UINT, OFF(rate_burst_token), 1, 6000000,
+     "requests a token may send at once, within that rate (default 1200)"},
+    {"--rate-limit-auth", "IASC_RATE_LIMIT_AUTH", OPT_UINT, OFF(rate_limit_auth), 0, 6000000,
+     "failed authentications a minute per address; 0 turns it off (default 10)"},
+    {"--rate-exempt", "IASC_RATE_EXEMPT", OPT_STR, OFF(rate_exempt), 0, 0,
+     "CIDRs never rate limited, comma-separated, or none (default 127.0.0.0/8,::1/128)"},
+    {"--trusted-proxies", "IASC_TRUSTED_PROXIES", OPT_STR, OFF(trusted_proxies), 0, 0,
+     "CIDRs of proxies whose X-Forwarded-For names the client (default none)"},
+    {"--rate-clients", "IASC_RATE_CLIENTS", OPT_UINT, OFF(rate_clients), 16, 10000000,
+     "client addresses and tokens the rate limiter tracks at most (default 65536)"},
 };
+
+/* IASC_ variables that the project's scripts read, not the server: not an unknown setting. */
+static const char *const TOOL_VARIABLES[] = {"IASC_KEEP_PG", "IASC_BIN", NULL};
 #define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
 void config_usage(FILE *out) {
@@ -167,6 +188,13 @@ static void set_defaults(struct iasc_config *cfg) {
   cfg->max_age = 60;
   cfg->stale_while_revalidate = 30;
   cfg->cors_origins = strdup("*");
+  cfg->rate_limit = 600;
+  cfg->rate_burst = 120;
+  cfg->rate_limit_token = 6000;
+  cfg->rate_burst_token = 1200;
+  cfg->rate_limit_auth = 10;
+  cfg->rate_exempt = strdup("127.0.0.0/8,::1/128");
+  cfg->rate_clients = 65536;
 }
 
 /* The flags argv[first..]: --flag value or --flag=value. */
@@ -194,8 +222,43 @@ static int read_flags(struct iasc_config *cfg, int argc, char **argv, int first)
   return 0;
 }
 
+/* Every IASC_ variable of the environment must be a setting (a typo is not ignored). */
+static int unknown_settings(void) {
+  extern char **environ;
+  for (char **e = environ; e != NULL && *e != NULL; e++) {
+    if (strncmp(*e, "IASC_", 5) != 0)
+      continue;
+    size_t n = strcspn(*e, "=");
+    bool known = false;
+    for (size_t i = 0; i < NOPTIONS && !known; i++)
+      known = strlen(OPTIONS[i].env) == n && strncmp(OPTIONS[i].env, *e, n) == 0;
+    for (size_t i = 0; TOOL_VARIABLES[i] != NULL && !known; i++)
+      known = strlen(TOOL_VARIABLES[i]) == n && strncmp(TOOL_VARIABLES[i], *e, n) == 0;
+    if (!known) {
+      fprintf(stderr, "iasc-api: %.*s is not a setting (see iasc-api help)\n", (int)n, *e);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* A CIDR list setting parses. */
+static int valid_cidrs(const char *name, const char *value) {
+  struct cidr_list l;
+  char error[160];
+  if (cidr_list_parse(value, &l, error, sizeof error) != 0) {
+    fprintf(stderr, "iasc-api: %s: %s\n", name, error);
+    return -1;
+  }
+  cidr_list_free(&l);
+  return 0;
+}
+
 /* Checks what one setting alone cannot say. */
 static int validate(struct iasc_config *cfg) {
+  if (valid_cidrs("IASC_RATE_EXEMPT", cfg->rate_exempt) != 0 ||
+      valid_cidrs("IASC_TRUSTED_PROXIES", cfg->trusted_proxies) != 0)
+    return -1;
   if (cfg->allowed_hosts != NULL &&
       (cfg->allowed_hosts[0] == '\0' ||
        strspn(cfg->allowed_hosts, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -221,6 +284,8 @@ static int validate(struct iasc_config *cfg) {
 
 int config_load(struct iasc_config *cfg, int argc, char **argv, int first) {
   set_defaults(cfg);
+  if (unknown_settings() != 0)
+    return -1;
   for (size_t i = 0; i < NOPTIONS; i++) {
     const char *v = getenv(OPTIONS[i].env);
     if (v != NULL && *v != '\0' && set_option(cfg, &OPTIONS[i], v, OPTIONS[i].env) != 0)
@@ -242,5 +307,7 @@ void config_free(struct iasc_config *cfg) {
   free(cfg->public_base_url);
   free(cfg->cors_origins);
   free(cfg->allowed_hosts);
+  free(cfg->rate_exempt);
+  free(cfg->trusted_proxies);
   memset(cfg, 0, sizeof *cfg);
 }

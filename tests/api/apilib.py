@@ -125,8 +125,11 @@ class Server:
             return f.read().decode("utf-8", "replace")
 
 
-def request(host, port, path, headers=None, method="GET", body=None, timeout=15):
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+def request(host, port, path, headers=None, method="GET", body=None, timeout=15, source=None):
+    """One request on a new connection; source: the local address to send from (a loopback
+    address such as 127.0.0.2, so that tests can be several clients)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         # skip_host/skip_accept_encoding only when the caller sets them.
         hdrs = dict(headers or {})

@@ -76,8 +76,9 @@ static void cors_any_origin_answers_star_without_vary(void **state) {
   struct seen s = {0};
   cors_headers(&cfg, "https://evil.test", false, collect, &s);
   assert_string_equal(get(&s, "Access-Control-Allow-Origin"), "*");
-  assert_string_equal(get(&s, "Access-Control-Expose-Headers"),
-                      "Link, ETag, X-Request-Id, Retry-After, Location");
+  assert_string_equal(
+      get(&s, "Access-Control-Expose-Headers"),
+      "Link, ETag, X-Request-Id, Retry-After, Location, RateLimit, RateLimit-Policy");
   assert_null(get(&s, "Vary"));
   assert_null(get(&s, "Access-Control-Allow-Credentials"));
   assert_null(get(&s, "Access-Control-Allow-Methods"));

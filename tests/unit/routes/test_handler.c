@@ -39,6 +39,7 @@ static const struct {
     {IASC_PAYLOAD_TOO_LARGE, 413, "payload-too-large"},
     {IASC_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type"},
     {IASC_INVALID, 422, "validation-failed"},
+    {IASC_TOO_MANY_REQUESTS, 429, "quota-exceeded"},
     {IASC_UNAVAILABLE, 503, "unavailable"},
     {IASC_INTERNAL, 500, "internal-error"},
 };
