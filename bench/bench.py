@@ -274,6 +274,12 @@ class Server:
         env = dict(os.environ, DATABASE_URL=conninfo, PORT=str(self.port), BIND="127.0.0.1",
                    IASC_LOG_LEVEL="error", IASC_CACHE_BYTES=cache_bytes)
         env.setdefault("IASC_QUEUE_TIMEOUT_MS", "30000")
+        # The rate limiter judges every request, as it would on the internet (loopback is
+        # exempt by default), with budgets no round can exhaust: its cost is measured, and
+        # nothing is refused.
+        env.setdefault("IASC_RATE_EXEMPT", "none")
+        env.setdefault("IASC_RATE_LIMIT", "6000000")
+        env.setdefault("IASC_RATE_BURST", "6000000")
         env.pop("IASC_PUBLIC_BASE_URL", None)  # item URLs from Host, as pgbench's $1 assumes
         self.logpath = os.path.join(tmp, f"server-{phase.replace(' ', '-')}.log")
         log(f"starting {os.path.relpath(BINARY, ROOT)} serve ({phase}: IASC_CACHE_BYTES={cache_bytes}, "
