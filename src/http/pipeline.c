@@ -143,9 +143,10 @@ static bool negotiate(struct exchange *x) {
                  "The request path is not valid percent-encoded UTF-8.");
   } else if (query_parse(req, x->query, &field, &message) != IASC_OK) {
     http_problem(req, &x->res, IASC_INVALID_PARAMETER, field, "%s.", message);
-  } else if (strncmp(req->path, "/v1/feeds/", 10) != 0 &&
+  } else if (strncmp(req->path, "/v1/feeds/", 10) != 0 && strcmp(req->path, "/docs") != 0 &&
              !accepts_json(http_req_header(req, "Accept"))) {
-    /* Feed readers send every kind of Accept: feeds answer in their own format regardless. */
+    /* Feed readers and browsers send every kind of Accept: feeds and the /docs page answer in
+     * their own format regardless. */
     http_problem(req, &x->res, IASC_NOT_ACCEPTABLE, NULL,
                  "This API answers in application/json only.");
   } else if (x->gzip == GZIP_NONE_ACCEPTABLE) {
@@ -224,7 +225,8 @@ bool pipeline_answer_here(struct exchange *x) {
   if (x->res.status != 0)
     return true;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
-                 (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0) &&
+                 (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0 ||
+                  strcmp(req->path, "/docs") == 0) &&
                  x->cfg->cache_bytes > 0;
   if (x->cacheable) {
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);
