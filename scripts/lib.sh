@@ -28,6 +28,8 @@ readonly IASC_RUNTIME_PACKAGES=(postgresql-client-15 curl python3 python3-feedpa
 readonly IASC_SERVER_PACKAGES=(postgresql-15) # only when DATABASE_URL is unset
 # shellcheck disable=SC2034
 readonly IASC_NODE_PACKAGES=(nodejs npm) # skipped when node and npm are already on PATH
+# shellcheck disable=SC2034
+readonly IASC_BROWSER_PACKAGES=(chromium) # the headless browser that opens /docs in the tests
 
 # Filled in by iasc_pg_up.
 IASC_DATA_REAL="" # real directory behind .data (a symlink into /tmp when run as root from /root/...)
@@ -80,7 +82,7 @@ iasc_ensure_packages() {
 iasc_packages_for() {
   local pkgs=("${IASC_BUILD_PACKAGES[@]}" "${IASC_RUNTIME_PACKAGES[@]}")
   [[ -z "${DATABASE_URL:-}" ]] && pkgs+=("${IASC_SERVER_PACKAGES[@]}")
-  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}")
+  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}" "${IASC_BROWSER_PACKAGES[@]}")
   iasc_ensure_packages "${pkgs[@]}"
 }
 
