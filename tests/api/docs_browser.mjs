@@ -17,7 +17,8 @@
 // CSP violations are recorded by a listener installed before any script of the page runs.
 // Rendering: Redoc renders only the sections near the viewport, so the viewport is made as
 // tall as the page until every path shows as an operation's path (the text of a button, one
-// per operation), or MAX_ROUNDS rounds of 250 ms have passed; then the network must go idle.
+// per operation), or MAX_ROUNDS rounds of 250 ms have passed. Then the page's search is used
+// (Ctrl+K, a word: it reports how many results it listed), and the network must go idle.
 // Exit status: 0 with a report, 1 when the browser could not be driven (message on stderr).
 import { chromium } from 'playwright-core';
 
@@ -27,6 +28,17 @@ const maxRounds = Number(maxRoundsArg);
 const origin = new URL(url).origin;
 const WIDTH = 1280;
 const MAX_HEIGHT = 200000;
+const SEARCH_WORD = 'helplines';
+// A --disable-features given here replaces playwright-core's own (Chromium keeps the last
+// one), so this is playwright-core 1.65.2's list (chromiumSwitches.ts: among them the
+// features that query Google at start-up) and AutofillServerCommunication: typing in the
+// page's search box would otherwise make Chromium ask Google's autofill servers about it.
+const DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding',
+  'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'OptimizationHints',
+  'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch', 'AutofillServerCommunication',
+];
 
 // In the page: how many operations show each path, and how tall the page is.
 function measure(paths) {
@@ -48,6 +60,7 @@ const browser = await chromium.launch({
   args: [
     '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
+    `--disable-features=${DISABLED_FEATURES.join(',')}`,
     '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     `--log-net-log=${netlog}`, '--net-log-capture-mode=Default',
   ],
@@ -87,6 +100,13 @@ try {
   }
   report.shown = state ? state.shown : {};
   report.all_shown = Boolean(state && state.done);
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type(SEARCH_WORD);
+  report.search_hits = 0;
+  for (let round = 0; round < maxRounds && report.search_hits === 0; round++) {
+    report.search_hits = await page.locator('[data-component-name="Search/SearchItem"]').count();
+    if (report.search_hits === 0) await page.waitForTimeout(250);
+  }
   try {
     await page.waitForLoadState('networkidle', { timeout: 15000 });
     report.network_idle = true;

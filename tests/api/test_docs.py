@@ -198,6 +198,8 @@ def _problems(report, log, url, paths):
                for p, n in sorted(paths.items()) if report["shown"].get(p, 0) < n]
     if missing:
         out.append("not rendered: " + ", ".join(missing))
+    if not report.get("search_hits"):
+        out.append("the page's search found nothing for 'helplines'")
     out += ["the page tried %s %s (%s)" % (r["method"], r["url"], r["type"])
             for r in report["requests"] if not r["url"].startswith(origin + "/")]
     out += ["the page opened a WebSocket to %s" % u for u in report["websockets"]]
@@ -251,6 +253,8 @@ def test_docs_browser_check_fails_a_page_that_reaches_elsewhere(api):
     finally:
         srv.shutdown()
         srv.server_close()
+    check("search found nothing" in problems, "a page without search was not reported:\n%s",
+          problems)
     check("not rendered: /v1/news (0 of 2 operations)" in problems,
           "an empty page was not reported as unrendered:\n%s", problems)
     check(re.search(r"the page tried GET http://127\.0\.0\.2:\d+/logo\.png", problems),
