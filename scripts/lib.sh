@@ -28,9 +28,10 @@ readonly IASC_RUNTIME_PACKAGES=(postgresql-client-15 curl python3 python3-feedpa
 readonly IASC_SERVER_PACKAGES=(postgresql-15) # only when DATABASE_URL is unset
 # shellcheck disable=SC2034
 readonly IASC_NODE_PACKAGES=(nodejs npm) # skipped when node and npm are already on PATH
-# Tools only the tests run: promtool (Debian ships it in prometheus) checks /metrics.
+# Tools only the tests run: promtool (Debian ships it in prometheus) checks /metrics;
+# chromium opens /docs headless.
 # shellcheck disable=SC2034
-readonly IASC_TEST_PACKAGES=(prometheus)
+readonly IASC_TEST_PACKAGES=(prometheus chromium)
 
 # Filled in by iasc_pg_up.
 IASC_DATA_REAL="" # real directory behind .data (a symlink into /tmp when run as root from /root/...)

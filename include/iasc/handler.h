@@ -57,6 +57,8 @@ struct http_res {
   size_t body_len;
   const char *content_type;  /* static string */
   const char *cache_control; /* static string; NULL: the server chooses */
+  const char *csp;           /* Content-Security-Policy, static string; NULL: the server's
+                                own (nothing may run, load or frame) */
   long long last_modified;   /* seconds since the epoch; 0: unknown */
   struct http_header headers[HTTP_MAX_RES_HEADERS];
   size_t nheaders;

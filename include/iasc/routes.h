@@ -52,6 +52,7 @@ void feeds_get(struct http_req *req, struct http_res *res);
 void contract_yaml(struct http_req *req, struct http_res *res);
 void contract_json(struct http_req *req, struct http_res *res);
 void metrics_scrape(struct http_req *req, struct http_res *res);
+void contract_docs(struct http_req *req, struct http_res *res);
 /* Writes; req->route_data is the struct content_kind of the collection. */
 void content_create(struct http_req *req, struct http_res *res);
 void content_replace(struct http_req *req, struct http_res *res);

@@ -244,8 +244,9 @@ static struct cache_entry *entry_alloc(const char *key, const struct cache_item 
   size_t klen = strlen(key);
   size_t clen = item->content_type ? strlen(item->content_type) : 0;
   size_t llen = item->link ? strlen(item->link) : 0;
-  size_t size =
-      sizeof(struct cache_entry) + klen + 1 + clen + 1 + llen + 1 + item->body_len + 1 + gz_len + 1;
+  size_t plen = item->csp ? strlen(item->csp) : 0;
+  size_t size = sizeof(struct cache_entry) + klen + 1 + clen + 1 + llen + 1 + plen + 1 +
+                item->body_len + 1 + gz_len + 1;
   struct cache_entry *e = malloc(size);
   if (e == NULL)
     return NULL;
@@ -254,6 +255,7 @@ static struct cache_entry *entry_alloc(const char *key, const struct cache_item 
   e->key = place(&p, key, klen);
   e->content_type = item->content_type ? place(&p, item->content_type, clen) : NULL;
   e->link = item->link ? place(&p, item->link, llen) : NULL;
+  e->csp = item->csp ? place(&p, item->csp, plen) : NULL;
   e->body = place(&p, item->body, item->body_len);
   e->body_len = item->body_len;
   if (gz != NULL) {

@@ -39,6 +39,7 @@ struct cache_item {
                                gzip tag needs 3 more); NULL: computed (conditional_etag_for) */
   time_t last_modified;     /* <= 0: unknown (no Last-Modified, If-Modified-Since ignored) */
   const char *link;         /* Link header value; NULL: none */
+  const char *csp;          /* Content-Security-Policy value; NULL: the server's default */
   unsigned max_age;         /* for Cache-Control: public, max-age=N */
   int route;                /* the index of the route that answered (metrics), or -1 */
   const void *body;
@@ -62,6 +63,7 @@ struct cache_entry {
                                            "" only if etag was too long to derive it */
   time_t last_modified;                 /* <= 0: unknown */
   const char *link;                     /* NULL: none */
+  const char *csp;                      /* NULL: the server's default */
   unsigned max_age;
   int route; /* the index of the route that answered, or -1 */
   const char *body;

@@ -130,7 +130,8 @@ static const char *produces(const char *path) {
   static const struct {
     const char *path;
     const char *type;
-  } OTHERS[] = {{"/openapi.yaml", "application/yaml"}, {"/metrics", "text/plain"}};
+  } OTHERS[] = {
+      {"/openapi.yaml", "application/yaml"}, {"/metrics", "text/plain"}, {"/docs", "text/html"}};
   if (strncmp(path, "/v1/feeds/", 10) == 0)
     return NULL;
   for (size_t i = 0; i < sizeof OTHERS / sizeof OTHERS[0]; i++)
@@ -303,7 +304,8 @@ bool pipeline_answer_here(struct exchange *x) {
   if (x->res.status != 0)
     return true;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
-                 (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0) &&
+                 (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0 ||
+                  strcmp(req->path, "/docs") == 0) &&
                  x->cfg->cache_bytes > 0;
   if (x->cacheable) {
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);

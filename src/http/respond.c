@@ -22,7 +22,8 @@
 static atomic_llong next_change;
 static atomic_llong last_change;
 
-/* No answer of this API is meant to run anything in a browser: JSON, feeds, problems. */
+/* No answer of this API is meant to run anything in a browser: JSON, feeds, problems (the
+ * one page, /docs, brings its own: struct http_res.csp). */
 #define CSP_JSON "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 void server_content_changed(void) {
@@ -71,6 +72,7 @@ void respond_make_entry(struct exchange *x, bool store) {
       .last_modified =
           res->last_modified > 0 ? (time_t)res->last_modified : (time_t)atomic_load(&last_change),
       .link = res_header(res, "Link"),
+      .csp = res->csp,
       .max_age = age,
       .route = x->route_index,
       .body = res->body ? res->body : "",
@@ -192,12 +194,14 @@ static void rate_headers(const struct rate_verdict *v, respond_emit_fn emit, voi
   emit(ctx, "RateLimit", state);
 }
 
-/* Headers every answer carries; the handler's own ones (but those the entry re-emits). */
+/* Headers every answer carries; the handler's own ones (but those the entry re-emits). The
+ * CSP is the answer's own (a route's, kept with its cache entry) or CSP_JSON. */
 static void common_headers(struct exchange *x, respond_emit_fn emit, void *ctx) {
+  const char *csp = x->entry != NULL ? x->entry->csp : x->res.csp;
   emit(ctx, "X-Request-Id", x->req.request_id);
   if (x->rate.policy != NULL)
     rate_headers(&x->rate, emit, ctx);
-  emit(ctx, "Content-Security-Policy", CSP_JSON);
+  emit(ctx, "Content-Security-Policy", csp != NULL ? csp : CSP_JSON);
   emit(ctx, "X-Content-Type-Options", "nosniff");
   emit(ctx, "Referrer-Policy", "no-referrer");
   if (strcmp(x->req.method, "OPTIONS") != 0)

@@ -19,6 +19,7 @@ const char *const ROUTES_JSON_OR_MERGE_PATCH[] = {"application/json",
                                                   "application/merge-patch+json", NULL};
 
 const struct route ROUTES[] = {
+    {"GET", "/docs", contract_docs, NULL, NULL, NULL, false},
     {"GET", "/healthz", health_live, NULL, NULL, NULL, false},
     {"GET", "/readyz", health_ready, NULL, NULL, NULL, true},
     {"GET", "/openapi.yaml", contract_yaml, NULL, NULL, NULL, false},

@@ -57,6 +57,7 @@ static void cache_get_returns_copy_of_what_was_put(void **state) {
   assert_int_equal(e->status, 200);
   assert_string_equal(e->content_type, "application/json");
   assert_string_equal(e->link, SMALL.link);
+  assert_null(e->csp); /* none given: the server's default */
   assert_int_equal(e->max_age, 60);
   assert_int_equal(e->last_modified, 784111777);
   assert_int_equal(e->body_len, 12);
@@ -76,6 +77,24 @@ static void cache_get_returns_copy_of_what_was_put(void **state) {
   assert_int_equal(st.misses, 1);
   assert_int_equal(st.inserts, 1);
   assert_int_equal(st.entries, 1);
+}
+
+/* An answer's own Content-Security-Policy (the /docs page's) is copied into its entry, so a
+ * hit or a 304 from the cache carries it as the first answer did. */
+static void cache_keeps_the_answers_own_csp(void **state) {
+  (void)state;
+  assert_int_equal(cache_init(1 << 20, 4), 0);
+  char csp[] = "default-src 'self'; script-src 'sha256-x'";
+  struct cache_item it = SMALL;
+  it.csp = csp;
+  assert_true(put("/docs", &it, 60, cache_generation()));
+  csp[0] = 'X'; /* the caller's string may change or go: the entry has its own copy */
+  struct cache_entry *e = cache_get("/docs");
+  assert_non_null(e);
+  assert_string_equal(e->csp, "default-src 'self'; script-src 'sha256-x'");
+  assert_string_equal(e->link, SMALL.link);
+  assert_memory_equal(e->body, SMALL.body, SMALL.body_len + 1);
+  cache_release(e);
 }
 
 static void cache_compresses_large_body_once_with_gz_etag(void **state) {
@@ -438,6 +457,7 @@ static void cache_survives_concurrent_get_put_invalidate_within_bound(void **sta
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(cache_get_returns_copy_of_what_was_put, teardown),
+      cmocka_unit_test_teardown(cache_keeps_the_answers_own_csp, teardown),
       cmocka_unit_test_teardown(cache_compresses_large_body_once_with_gz_etag, teardown),
       cmocka_unit_test_teardown(cache_uses_callers_etag_and_gzip_when_given, teardown),
       cmocka_unit_test_teardown(cache_entry_new_works_without_a_cache, teardown),
