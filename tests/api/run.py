@@ -160,6 +160,7 @@ def main():
 
         for mod, name, fn in tests:
             t0 = time.time()
+            apilib.recording_test = name
             try:
                 fn(api)
             except AssertionError as e:
