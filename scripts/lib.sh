@@ -28,6 +28,10 @@ readonly IASC_RUNTIME_PACKAGES=(postgresql-client-15 curl python3 python3-feedpa
 readonly IASC_SERVER_PACKAGES=(postgresql-15) # only when DATABASE_URL is unset
 # shellcheck disable=SC2034
 readonly IASC_NODE_PACKAGES=(nodejs npm) # skipped when node and npm are already on PATH
+# shellcheck disable=SC2034
+# The contract suite: JSON Schema 2020-12 validation of every recorded response, with the
+# uri/uri-reference format checks (rfc3987).
+readonly IASC_TEST_PACKAGES=(python3-jsonschema python3-rfc3987)
 
 # Filled in by iasc_pg_up.
 IASC_DATA_REAL="" # real directory behind .data (a symlink into /tmp when run as root from /root/...)
@@ -80,7 +84,7 @@ iasc_ensure_packages() {
 iasc_packages_for() {
   local pkgs=("${IASC_BUILD_PACKAGES[@]}" "${IASC_RUNTIME_PACKAGES[@]}")
   [[ -z "${DATABASE_URL:-}" ]] && pkgs+=("${IASC_SERVER_PACKAGES[@]}")
-  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}")
+  [[ "$1" == test ]] && pkgs+=("${IASC_NODE_PACKAGES[@]}" "${IASC_TEST_PACKAGES[@]}")
   iasc_ensure_packages "${pkgs[@]}"
 }
 
