@@ -167,9 +167,14 @@ def test_formats_are_checked():
     fails(rec("GET", "/v1/news/x", 200, dict(NEWS_DETAIL, url="http://[::1/v1/news/x"), READ), "/url", "uri")
     feed = copy.deepcopy(FEED)
     passes(rec("GET", "/v1/feeds/news.json", 200, feed, READ, ctype="application/feed+json; charset=utf-8"))
-    feed["items"][0]["date_modified"] = "2026-12-08 00:19:02"
-    fails(rec("GET", "/v1/feeds/news.json", 200, feed, READ, ctype="application/feed+json; charset=utf-8"),
-          "/items/0/date_modified", "date-time")
+    for bad in ("2026-12-08 00:19:02", "2026-12-08T00:19:02+25:00", "2026-13-08T00:19:02Z",
+                "\u0662026-12-08T00:19:02Z"):
+        feed["items"][0]["date_modified"] = bad
+        fails(rec("GET", "/v1/feeds/news.json", 200, feed, READ, ctype="application/feed+json; charset=utf-8"),
+              "/items/0/date_modified", "date-time")
+    for good in ("2026-12-08T00:19:02Z", "2026-12-08T00:19:02.5+01:00", "2016-12-31T23:59:60Z"):
+        feed["items"][0]["date_modified"] = good
+        passes(rec("GET", "/v1/feeds/news.json", 200, feed, READ, ctype="application/feed+json; charset=utf-8"))
 
 
 def problem_rec(body, status=404):

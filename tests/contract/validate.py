@@ -80,9 +80,9 @@ PRE_ROUTING = {"400": "BadRequest", "406": "NotAcceptable", "413": "PayloadTooLa
 EVERY_RESPONSE_HEADERS = ("X-Request-Id", "Cache-Control", "X-Content-Type-Options",
                           "Referrer-Policy", "Content-Security-Policy")
 
-RFC3339_DATE_TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RFC3339_DATE_TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                               r"(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+RFC3339_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _format_checker():
