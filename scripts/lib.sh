@@ -29,9 +29,10 @@ readonly IASC_SERVER_PACKAGES=(postgresql-15) # only when DATABASE_URL is unset
 # shellcheck disable=SC2034
 readonly IASC_NODE_PACKAGES=(nodejs npm) # skipped when node and npm are already on PATH
 # Tools only the tests run: promtool (Debian ships it in prometheus) checks /metrics;
-# chromium opens /docs headless.
+# chromium opens /docs headless; python3-jsonschema (with the uri formats of rfc3987)
+# validates every recorded response against openapi.yaml (the contract suite).
 # shellcheck disable=SC2034
-readonly IASC_TEST_PACKAGES=(prometheus chromium)
+readonly IASC_TEST_PACKAGES=(prometheus chromium python3-jsonschema python3-rfc3987)
 
 # Filled in by iasc_pg_up.
 IASC_DATA_REAL="" # real directory behind .data (a symlink into /tmp when run as root from /root/...)

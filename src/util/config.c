@@ -82,8 +82,11 @@ static const struct option_def OPTIONS[] = {
      "client addresses and tokens the rate limiter tracks at most (default 65536)"},
 };
 
-/* IASC_ variables that the project's scripts read, not the server: not an unknown setting. */
-static const char *const TOOL_VARIABLES[] = {"IASC_KEEP_PG", "IASC_BIN", NULL};
+/* IASC_ variables that the project's scripts and tests read, not the server (scripts/test,
+ * bench/run, tests/): not unknown settings, though a server started by them sees them. */
+static const char *const TOOL_VARIABLES[] = {
+    "IASC_KEEP_PG",  "IASC_BIN", "IASC_CONTRACT_RECORD", "IASC_API_URL", "IASC_ADMIN_TOKEN",
+    "IASC_CHROMIUM", NULL};
 #define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
 void config_usage(FILE *out) {

@@ -1,6 +1,11 @@
 """Helpers shared by the API tests: an HTTP client that sends paths as given,
-the server/database handles, and assertion helpers. Python 3 stdlib only."""
+the server/database handles, and assertion helpers. Python 3 stdlib only.
 
+When IASC_CONTRACT_RECORD names a file, every exchange the tests make through request(),
+raw_request() or record_raw() is appended to it as one JSON line (see record_exchange), for
+tests/contract/validate.py to check against openapi.yaml."""
+
+import base64
 import http.client
 import json
 import os
@@ -125,6 +130,102 @@ class Server:
             return f.read().decode("utf-8", "replace")
 
 
+# ---------------------------------------------------------------- recording for the contract suite
+
+RECORD_PATH = os.environ.get("IASC_CONTRACT_RECORD") or None
+_record_lock = threading.Lock()
+recording_test = None  # set by the runners: the test whose requests are being recorded
+
+
+def _redact(name, value):
+    return "<redacted>" if name.lower() == "authorization" else value
+
+
+def record_exchange(method, target, request_headers, status, response_headers, body, complete=True):
+    """Appends one exchange to $IASC_CONTRACT_RECORD (a no-op when unset), as the JSON object
+    {"test", "method", "target" (path and query, as sent), "request_headers" ([name, value]
+    pairs; the Authorization value redacted), "status", "headers" ([name, value] pairs, as
+    received), "body_b64" (the body as received, still content-coded), "complete" (false
+    when the body ended before its Content-Length)}. Thread-safe; never raises on a bad
+    header value."""
+    if RECORD_PATH is None:
+        return
+    rec = {
+        "test": recording_test,
+        "method": method,
+        "target": target,
+        "request_headers": [[str(k), _redact(str(k), str(v))] for k, v in request_headers],
+        "status": status,
+        "headers": [[k, v] for k, v in response_headers],
+        "body_b64": base64.b64encode(body or b"").decode("ascii"),
+        "complete": bool(complete),
+    }
+    line = json.dumps(rec, separators=(",", ":")) + "\n"
+    with _record_lock:
+        with open(RECORD_PATH, "a", encoding="utf-8") as f:
+            f.write(line)
+
+
+def _split_request(raw):
+    """(method, target, [(name, value)]) of the first request in raw bytes; None if unparsable."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    lines = head.split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        return None
+    pairs = []
+    for ln in lines[1:]:
+        if ":" in ln:
+            k, v = ln.split(":", 1)
+            pairs.append((k.strip(), v.strip()))
+    return parts[0], parts[1], pairs
+
+
+def parse_responses(data):
+    """Splits the bytes a connection received into responses: a list of (status, [(name,
+    value)], body, complete). Bodies are delimited by Content-Length, else run to the end of
+    data. Interim (1xx) responses are left out: they are HTTP framing, not answers. Stops at
+    anything that does not start with a status line (a header block cut short included)."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/\d\.\d (\d{3})", lines[0])
+        if not sep or not m:
+            break
+        status = int(m.group(1))
+        pairs = []
+        for ln in lines[1:]:
+            if ":" in ln:
+                k, v = ln.split(":", 1)
+                pairs.append((k.strip(), v.strip()))
+        if 100 <= status < 200:
+            data = rest
+            continue
+        n = CIDict(pairs).get("content-length")
+        if n is not None and n.strip().isdigit():
+            n = int(n)
+            body, data = rest[:n], rest[n:]
+            out.append((status, pairs, body, len(body) == n))
+        else:
+            out.append((status, pairs, rest, True))
+            data = b""
+    return out
+
+
+def record_raw(sent, received):
+    """Records what a test that speaks HTTP over its own socket sent and received: each final
+    response in received, paired with the request line of sent (one request per connection)."""
+    if RECORD_PATH is None:
+        return
+    req = _split_request(sent)
+    if req is None:
+        return
+    method, target, pairs = req
+    for status, hdrs, body, complete in parse_responses(received):
+        record_exchange(method, target, pairs, status, hdrs, body, complete)
+
+
 def request(host, port, path, headers=None, method="GET", body=None, timeout=15, source=None):
     """One request on a new connection; source: the local address to send from (a loopback
     address such as 127.0.0.2, so that tests can be several clients)."""
@@ -147,6 +248,7 @@ def request(host, port, path, headers=None, method="GET", body=None, timeout=15,
         resp = conn.getresponse()
         data = resp.read()
         hd = CIDict(resp.getheaders())
+        record_exchange(method, path, hdrs.items(), resp.status, resp.getheaders(), data)
         return Resp(resp.status, hd, data, _parse_json(hd, data))
     finally:
         conn.close()
@@ -176,6 +278,7 @@ def raw_request(host, port, raw, timeout=10):
                 pairs.append((k.strip(), v.strip()))
         hd = CIDict(pairs)
         n = hd.get("content-length")
+        complete = True
         if n is not None:
             n = int(n)
             while len(rest) < n:
@@ -184,6 +287,10 @@ def raw_request(host, port, raw, timeout=10):
                     break
                 rest += chunk
             rest = rest[:n]
+            complete = len(rest) == n
+        req = _split_request(raw)
+        if req is not None and not 100 <= status < 200:
+            record_exchange(req[0], req[1], req[2], status, pairs, rest, complete)
         return Resp(status, hd, rest, _parse_json(hd, rest))
     finally:
         s.close()

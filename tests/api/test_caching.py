@@ -18,7 +18,8 @@ import socket
 import subprocess
 import time
 
-from apilib import check, eq, ok_json, ok_list, problem, purge_items, request, run_threads, shared_token
+from apilib import (check, eq, ok_json, ok_list, problem, purge_items, record_raw, request, run_threads,
+                    shared_token)
 
 PREFIX = "cachetest-"
 STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]*"$')
@@ -210,9 +211,10 @@ def _raw_after_headers(api, path, headers):
     every byte after the header block, read to EOF)."""
     lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (api.host, api.port), "Connection: close"]
     lines += ["%s: %s" % kv for kv in headers.items()]
+    sent = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     s = socket.create_connection((api.host, api.port), timeout=10)
     try:
-        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        s.sendall(sent)
         buf = b""
         while True:
             chunk = s.recv(65536)
@@ -221,6 +223,7 @@ def _raw_after_headers(api, path, headers):
             buf += chunk
     finally:
         s.close()
+    record_raw(sent, buf)
     head, _, rest = buf.partition(b"\r\n\r\n")
     return head.split(b"\r\n")[0].decode("latin-1"), rest
 

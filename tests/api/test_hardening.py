@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from apilib import check, eq, problem, request, shared_token
+from apilib import check, eq, problem, record_raw, request, shared_token
 
 
 def _raw(api, data, wait=3.0):
@@ -26,6 +26,7 @@ def _raw(api, data, wait=3.0):
     except ConnectionResetError:
         closed = True
     s.close()
+    record_raw(data, out)
     return out, closed
 
 

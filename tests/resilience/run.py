@@ -30,7 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "api"))
 sys.dont_write_bytecode = True
 
-from apilib import Server, request  # noqa: E402
+import apilib  # noqa: E402
+from apilib import Server, record_raw, request  # noqa: E402
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 STATEMENT_TIMEOUT_MS = 1000
@@ -297,7 +298,7 @@ def case_big_form_body(ctx):
             sent += len(chunk)
     except OSError:
         pass
-    head = s.recv(200)
+    head = s.recv(200)  # the status line only: too little to record for the contract suite
     s.close()
     check(head.startswith(b"HTTP/1.1 413") or head.startswith(b"HTTP/1.1 415"),
           "300 MB form body: %r", head[:40])
@@ -324,6 +325,7 @@ def case_conflicting_lengths(ctx):
         except socket.timeout:
             raise Failure("connection left open after a conflicting framing")
         s.close()
+        record_raw(raw, data)
         check(data.startswith(b"HTTP/1.1 400"), "conflicting framing: %r", data[:40])
 
 
@@ -333,6 +335,8 @@ def case_half_close(ctx):
     s.sendall(b"POST /v1/news HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               b"Content-Length: 100\r\n\r\n{\"title\"")
     s.shutdown(socket.SHUT_WR)
+    # What comes back is not read as an answer (nor recorded for the contract suite): only
+    # the close counts. The same in the next case.
     t = time.monotonic()
     try:
         while s.recv(4096):
@@ -369,7 +373,8 @@ def case_slow_body_absolute_limit(ctx):
 
 
 def _served(sock):
-    """Sends GET /healthz on an open connection; True when an answer comes back."""
+    """Sends GET /healthz on an open connection; True when an answer comes back (its first
+    100 bytes are read, so it is not recorded for the contract suite)."""
     try:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         return sock.recv(100).startswith(b"HTTP/1.1 200")
@@ -494,6 +499,7 @@ def main():
             if args.k and args.k not in fn.__name__:
                 continue
             t = time.monotonic()
+            apilib.recording_test = fn.__name__
             try:
                 fn(ctx)
                 passed += 1
