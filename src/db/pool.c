@@ -114,20 +114,26 @@ static bool is_write(enum stmt_id id) {
          id == STMT_TOKEN_REVOKE || id == STMT_PUBLISH_DUE;
 }
 
-static bool prepare(enum stmt_id id, long long deadline) {
+static enum iasc_result failure(PGresult *r, const char *name);
+
+/* Prepares id on this thread's connection once. IASC_OK, or the failure classified as for a
+ * statement (a PREPARE waiting on a lock until the statement timeout is IASC_UNAVAILABLE),
+ * or IASC_UNAVAILABLE when it got no answer by the deadline or the connection broke. */
+static enum iasc_result prepare(enum stmt_id id, long long deadline) {
   if (tc.prepared[id])
-    return true;
+    return IASC_OK;
   const struct statement *s = &STATEMENTS[id];
   bool timed_out = false;
   PGresult *r = PQsendPrepare(tc.conn, s->name, s->sql, s->nparams, NULL)
                     ? db_result_until(tc.conn, deadline, &timed_out)
                     : NULL;
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok && !timed_out && PQstatus(tc.conn) == CONNECTION_OK)
-    LOG_ERROR("db", "prepare %s failed: %s", s->name, PQresultErrorMessage(r));
+  enum iasc_result res = IASC_OK;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    res = r == NULL || timed_out || PQstatus(tc.conn) != CONNECTION_OK ? IASC_UNAVAILABLE
+                                                                       : failure(r, s->name);
   PQclear(r);
-  tc.prepared[id] = ok;
-  return ok;
+  tc.prepared[id] = res == IASC_OK;
+  return res;
 }
 
 /* Classifies a failed result. */
@@ -161,10 +167,11 @@ static enum attempt attempt_once(enum stmt_id id, const char *const *params, lon
   *res = NULL;
   if (!ensure_conn(deadline))
     return *out = IASC_UNAVAILABLE, FAILED;
-  if (!prepare(id, deadline)) {
+  enum iasc_result prepared = prepare(id, deadline);
+  if (prepared != IASC_OK) {
     bool lost = PQstatus(tc.conn) != CONNECTION_OK || clock_now_ms() >= deadline;
     drop_conn();
-    return lost ? RETRY : (*out = IASC_INTERNAL, FAILED);
+    return lost ? RETRY : (*out = prepared, FAILED);
   }
   if (!PQsendQueryPrepared(tc.conn, s->name, s->nparams, params, NULL, NULL, 0)) {
     drop_conn(); /* nothing was sent */

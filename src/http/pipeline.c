@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <gnutls/crypto.h>
+#include <netinet/in.h>
 
 #include "flight.h"
 #include "iasc/log.h"
@@ -40,22 +42,44 @@ static void request_id(const char *given, char *out) {
   text_hex(rnd, sizeof rnd, out);
 }
 
-static bool sane_host(const char *h) {
-  size_t n = h ? strlen(h) : 0;
-  if (n == 0 || n > 255)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:[]", h[i]) == NULL)
+/* True when h is a valid Host value (RFC 9112 3.2): a DNS name or IPv4 address (letters,
+ * digits, '.' and '-', at most 253), or an IPv6 address in brackets, with an optional
+ * ":port" of 1 to 5 digits. */
+static bool valid_host(const char *h) {
+  size_t n = strlen(h), name = n;
+  if (h[0] == '[') {
+    const char *close = strchr(h, ']');
+    char inner[INET6_ADDRSTRLEN];
+    struct in6_addr a;
+    size_t len = close ? (size_t)(close - h - 1) : 0;
+    if (close == NULL || len == 0 || len >= sizeof inner)
       return false;
-  return true;
+    memcpy(inner, h + 1, len);
+    inner[len] = '\0';
+    if (inet_pton(AF_INET6, inner, &a) != 1)
+      return false;
+    name = len + 2;
+  } else {
+    name = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+    if (name == 0 || name > 253)
+      return false;
+  }
+  if (name == n)
+    return true;
+  size_t digits = strspn(h + name + 1, "0123456789");
+  return h[name] == ':' && digits >= 1 && digits <= 5 && name + 1 + digits == n;
 }
 
-/* scheme://host[:port] for absolute URLs (malloc'd). */
+/* scheme://host[:port] for absolute URLs (malloc'd): the public base URL when configured,
+ * else from Host, else (HTTP/1.0 without one) the address the server listens on. NULL when
+ * Host is not a valid host (the request is then a 400) or out of memory. */
 static char *base_url(const struct iasc_config *cfg, const char *host) {
   char buf[320];
+  if (host != NULL && !valid_host(host))
+    return NULL;
   if (cfg->public_base_url != NULL)
     return strdup(cfg->public_base_url);
-  if (sane_host(host))
+  if (host != NULL)
     snprintf(buf, sizeof buf, "http://%s", host);
   else
     snprintf(buf, sizeof buf, "http://%s:%u", cfg->bind, cfg->port);
@@ -163,8 +187,12 @@ static bool negotiate(struct exchange *x) {
     req->path = req->path ? req->path : strdup("?");
     http_problem(req, &x->res, IASC_MISDIRECTED, NULL,
                  "This server does not answer for that Host.");
-  } else if (req->path == NULL || req->base_url == NULL) {
+  } else if (req->base_url == NULL) {
     req->path = req->path ? req->path : strdup("?");
+    http_problem(req, &x->res, IASC_BAD_REQUEST, "Host",
+                 "The Host header is not a valid host[:port].");
+  } else if (req->path == NULL) {
+    req->path = strdup("?");
     http_problem(req, &x->res, IASC_BAD_REQUEST, NULL,
                  "The request path is not valid percent-encoded UTF-8.");
   } else if (query_parse(req, x->query, &field, &message) != IASC_OK) {

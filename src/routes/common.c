@@ -127,8 +127,12 @@ bool routes_visibility(const struct http_req *req, struct http_res *res, const c
     return false;
   }
   if ((status != NULL || include != NULL) && !auth_has_scope(&req->who, scope)) {
+    char value[160];
+    snprintf(value, sizeof value,
+             "Bearer realm=\"iasc-api\", error=\"insufficient_scope\", scope=\"%s\"", scope);
     http_problem(req, res, IASC_FORBIDDEN, status ? "status" : "include",
                  "%s needs a token with the scope %s.", status ? "status" : "include", scope);
+    http_res_header(res, "WWW-Authenticate", value);
     return false;
   }
   l->filter[FILTER_STATUS] = status;

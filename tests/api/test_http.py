@@ -177,3 +177,16 @@ def test_readyz_down_when_database_unreachable(api):
     problem(request(srv.host, srv.port, "/v1/nope"), 404, "unknown path with the database down")
     msg = srv.stop(10)
     check(msg is None, "server without a database: %s", msg)
+
+
+def test_an_invalid_host_is_400_and_a_valid_one_builds_the_urls(api):
+    for host in ["[::1", "[zz]", "exa mple.org", "a:b:c", "example.org:123456", "example.org:",
+                 "[::1]x", "bad/host"]:
+        r = api.get("/v1/news?limit=1", headers={"Host": host})
+        problem(r, 400, "Host %r" % host, field="Host")
+    for host, base in [("[::1]:8080", "http://[::1]:8080"), ("api.example.org", "http://api.example.org"),
+                       ("127.0.0.1:9", "http://127.0.0.1:9")]:
+        r = api.get("/v1/news?limit=1", headers={"Host": host})
+        eq(r.status, 200, "Host %r (%s)" % (host, r.describe()))
+        check(r.json["data"][0]["url"].startswith(base + "/v1/news/"), "url %r for Host %r",
+              r.json["data"][0]["url"], host)

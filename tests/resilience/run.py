@@ -428,6 +428,10 @@ def case_queue_timeout(ctx):
     check(all(took < 1.2 for _, took in busy), "a 'busy' 503 took %.2f s (queue timeout 0.5 s)",
           max(took for _, took in busy))
     check(all(r.headers.get("retry-after") for r, _ in busy), "a 'busy' 503 without Retry-After")
+    # The others waited on the lock (a statement, or the PREPARE of one, cut by the statement
+    # timeout) or got through: never a 500.
+    check(all(r.status in (200, 503) for r, _ in results), "statuses under a held lock: %s",
+          [r.status for r, _ in results])
 
 
 def case_drain(ctx):
