@@ -208,6 +208,12 @@ struct cache_entry *cache_get(const char *key) {
   return e;
 }
 
+struct cache_entry *cache_retain(struct cache_entry *e) {
+  if (e != NULL)
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+  return e;
+}
+
 void cache_release(struct cache_entry *e) {
   if (e != NULL && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
     free(e); /* the entry, its strings and bodies are one block */

@@ -112,6 +112,9 @@ uint64_t cache_generation(void);
  * latter two are dropped on the way). The caller must cache_release it. */
 struct cache_entry *cache_get(const char *key);
 
+/* Takes one more reference to e (released with cache_release). Returns e; NULL is ignored. */
+struct cache_entry *cache_retain(struct cache_entry *e);
+
 /* Drops a reference from cache_get or cache_entry_new. NULL is ignored. */
 void cache_release(struct cache_entry *e);
 

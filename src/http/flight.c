@@ -1,9 +1,11 @@
 /* flight.c: coalescing of identical cache misses (see flight.h).
  *
- * Flights in progress sit in one list behind one mutex: there are never more than the worker
- * threads (each request blocks its thread while it leads or waits), and the lock is taken only
- * on a cache miss. A flight is freed by whoever drops its last reference: the leader at
- * flight_end, or the last waiter to wake after it. */
+ * Flights sit in one list behind one mutex: those in progress (never more than the worker
+ * threads: each request blocks its thread while it leads or waits), and ended ones that
+ * linger with their answer for the requests that arrived while they flew but waited in the
+ * workers' queue (at most the queue timeout). The lock is taken only on a cache miss. A
+ * flight is freed by whoever drops its last reference: the list (when it stops lingering), or
+ * the last waiter to wake after that; its answer goes with it. */
 #include "flight.h"
 
 #include <pthread.h>
@@ -16,18 +18,39 @@ struct flight {
   char *key;
   uint64_t generation;
   bool done;
-  unsigned refs; /* the leader's, until flight_end, and one per waiting request */
+  long long ended_ms;         /* when done: the end, CLOCK_MONOTONIC milliseconds */
+  struct cache_entry *answer; /* the leader's, once done (the flight's reference) */
+  unsigned refs;              /* the list's, and one per waiting request */
   pthread_cond_t landed;
   struct flight *next;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct flight *flights; /* in progress */
+static struct flight *flights; /* in progress, then lingering */
+static long long linger_ms;    /* how long an ended flight keeps its answer */
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void flight_configure(unsigned linger) {
+  pthread_mutex_lock(&lock);
+  linger_ms = linger;
+  pthread_mutex_unlock(&lock);
+}
 
 static void flight_free(struct flight *f) {
+  cache_release(f->answer);
   pthread_cond_destroy(&f->landed);
   free(f->key);
   free(f);
+}
+
+static void drop_ref(struct flight *f) {
+  if (--f->refs == 0)
+    flight_free(f);
 }
 
 static struct flight *flight_new(const char *key, uint64_t generation) {
@@ -52,11 +75,47 @@ static struct flight *flight_new(const char *key, uint64_t generation) {
   return f;
 }
 
-struct flight *flight_begin(const char *key, uint64_t generation, unsigned timeout_ms) {
+/* Takes the ended flights that have lingered long enough out of the list (lock held). */
+static void sweep(long long now) {
+  for (struct flight **p = &flights; *p != NULL;) {
+    struct flight *f = *p;
+    if (f->done && now - f->ended_ms >= linger_ms) {
+      *p = f->next;
+      drop_ref(f);
+    } else {
+      p = &f->next;
+    }
+  }
+}
+
+/* The flight a request of (key, generation) that arrived at arrived_ms may join: one in
+ * progress, or one that ended after the request arrived (lock held). */
+static struct flight *find(const char *key, uint64_t generation, long long arrived_ms) {
+  for (struct flight *f = flights; f != NULL; f = f->next)
+    if (f->generation == generation && (!f->done || f->ended_ms >= arrived_ms) &&
+        strcmp(f->key, key) == 0)
+      return f;
+  return NULL;
+}
+
+static struct timespec deadline_in(unsigned ms) {
+  struct timespec d;
+  clock_gettime(CLOCK_MONOTONIC, &d);
+  d.tv_sec += ms / 1000;
+  d.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (d.tv_nsec >= 1000000000L) {
+    d.tv_sec++;
+    d.tv_nsec -= 1000000000L;
+  }
+  return d;
+}
+
+struct flight *flight_begin(const char *key, uint64_t generation, long long arrived_ms,
+                            unsigned timeout_ms, struct cache_entry **answer) {
+  *answer = NULL;
   pthread_mutex_lock(&lock);
-  struct flight *f = flights;
-  while (f != NULL && (f->generation != generation || strcmp(f->key, key) != 0))
-    f = f->next;
+  sweep(now_ms());
+  struct flight *f = find(key, generation, arrived_ms);
   if (f == NULL) {
     f = flight_new(key, generation);
     if (f != NULL) {
@@ -66,36 +125,37 @@ struct flight *flight_begin(const char *key, uint64_t generation, unsigned timeo
     pthread_mutex_unlock(&lock);
     return f;
   }
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += timeout_ms / 1000;
-  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  struct timespec deadline = deadline_in(timeout_ms);
   f->refs++;
   while (!f->done)
     if (pthread_cond_timedwait(&f->landed, &lock, &deadline) != 0) /* timed out */
       break;
-  if (--f->refs == 0) /* the leader has ended it: it is out of the list */
-    flight_free(f);
+  if (f->done)
+    *answer = cache_retain(f->answer);
+  drop_ref(f);
   pthread_mutex_unlock(&lock);
   return NULL;
 }
 
-void flight_end(struct flight *f) {
+void flight_end(struct flight *f, struct cache_entry *answer) {
   if (f == NULL)
     return;
   pthread_mutex_lock(&lock);
-  for (struct flight **p = &flights; *p != NULL; p = &(*p)->next)
-    if (*p == f) {
-      *p = f->next;
-      break;
-    }
+  f->answer = cache_retain(answer);
   f->done = true;
+  f->ended_ms = now_ms();
   pthread_cond_broadcast(&f->landed);
-  if (--f->refs == 0)
-    flight_free(f);
+  sweep(f->ended_ms); /* with no linger, the flight leaves the list at once */
+  pthread_mutex_unlock(&lock);
+}
+
+void flight_shutdown(void) {
+  pthread_mutex_lock(&lock);
+  for (struct flight *f = flights, *next; f != NULL; f = next) {
+    next = f->next;
+    f->done = true; /* (nothing is in flight at shutdown) */
+    drop_ref(f);
+  }
+  flights = NULL;
   pthread_mutex_unlock(&lock);
 }

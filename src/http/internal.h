@@ -37,7 +37,7 @@ struct exchange {
   const char *query;         /* the raw query (after '?'), or NULL */
   enum gzip_choice gzip;     /* what Accept-Encoding allows */
   bool get;                  /* GET or HEAD */
-  bool cacheable;            /* a public GET under /v1/ */
+  bool cacheable;            /* a public GET the cache may answer, whose misses may share */
   uint64_t generation;       /* the cache generation read before anything else */
   const struct route *route; /* the matched route, once routing_prepare said yes */
   int route_index;           /* ROUTES index of the route whose path matched (metrics), or -1 */

@@ -320,11 +320,17 @@ enum before_body pipeline_before_body(struct exchange *x, const struct body_fram
   return routing_authorize(x) ? BEFORE_BODY_READ : BEFORE_BODY_DECIDED;
 }
 
-/* Runs the route; its 200 to a GET becomes an entry, stored when it is public and keyed. */
+/* True when the route's answer may be kept and shared: public, keyed, and without a
+ * Cache-Control of its own. */
+static bool keepable(const struct exchange *x) {
+  return x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL;
+}
+
+/* Runs the route; its 200 to a GET becomes an entry, stored when it is keepable. */
 static void route_and_keep(struct exchange *x) {
   routing_run(x);
   if (x->get && x->res.status == 200 && !x->res.header_overflow)
-    respond_make_entry(x, x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL);
+    respond_make_entry(x, keepable(x));
 }
 
 bool pipeline_answer_here(struct exchange *x) {
@@ -333,8 +339,7 @@ bool pipeline_answer_here(struct exchange *x) {
     return true;
   x->cacheable = x->get && http_req_header(req, "Authorization") == NULL &&
                  (strncmp(req->path, "/v1/", 4) == 0 || strncmp(req->path, "/openapi.", 9) == 0 ||
-                  strcmp(req->path, "/docs") == 0) &&
-                 x->cfg->cache_bytes > 0;
+                  strcmp(req->path, "/docs") == 0);
   if (x->cacheable) {
     x->key = cache_key(req->base_url, req->path, req->query, req->nquery);
     x->entry = x->key ? cache_get(x->key) : NULL;
@@ -361,16 +366,16 @@ void pipeline_answer_worker(struct exchange *x, bool expired) {
     if ((x->entry = cache_get(x->key)) != NULL)
       return;
     /* A burst of identical misses runs one query while the rest wait for its answer (a
-     * second past the statement timeout at most, then they ask the database themselves). */
+     * second past the statement timeout at most, then they ask the database themselves),
+     * with the response cache on or off. */
     unsigned wait_ms = x->cfg->statement_timeout_ms + 1000;
-    if ((flight = flight_begin(x->key, x->generation, wait_ms)) == NULL &&
-        (x->entry = cache_get(x->key)) != NULL)
+    long long arrived = (long long)x->t0.tv_sec * 1000 + x->t0.tv_nsec / 1000000;
+    if ((flight = flight_begin(x->key, x->generation, arrived, wait_ms, &x->entry)) == NULL &&
+        (x->entry != NULL || (x->entry = cache_get(x->key)) != NULL))
       return;
   }
-  routing_run(x);
-  if (x->get && x->res.status == 200 && !x->res.header_overflow)
-    respond_make_entry(x, x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL);
-  flight_end(flight);
+  route_and_keep(x);
+  flight_end(flight, keepable(x) ? x->entry : NULL);
 }
 
 /* Appends s to b for a log line: bytes that are not printable ASCII as \xHH. */

@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "connection.h"
+#include "flight.h"
 #include "cors.h"
 #include "iasc/content.h"
 #include "gauges.h"
@@ -111,6 +112,7 @@ int server_start(const struct iasc_config *cfg) {
     LOG_ERROR("server", "BIND \"%s\" is not an IPv4 address", cfg->bind);
     return -1;
   }
+  flight_configure(cfg->queue_timeout_ms);
   if (workers_start(cfg->workers, cfg->queue_timeout_ms) != 0)
     return -1;
   if ((daemon_ = start_daemon(cfg)) == NULL) {
@@ -155,6 +157,7 @@ void server_stop(unsigned drain_seconds) {
   metrics_set_source(NULL);
   metrics_shutdown();
   stop_limits();
+  flight_shutdown();
   cache_shutdown();
   cors_config_free(&cors);
 }

@@ -354,8 +354,19 @@ def test_caching_a_burst_of_identical_misses_runs_one_query(api):
     """While the news table is locked, twelve identical requests for an answer not in the
     cache all wait (more than the 8 database workers: some wait in the workers' queue); once
     it is released, exactly one of them has asked the database (the log says the others were
-    answered from the cache) and all twelve get the same answer."""
-    srv = _main(api)
+    answered without it) and all twelve get the same answer."""
+    _burst_runs_one_query(api, _main(api))
+
+
+def test_caching_off_a_burst_of_identical_requests_still_runs_one_query(api):
+    """The same with IASC_CACHE_BYTES=0: the waiting requests take the leader's answer."""
+    inst = api.__dict__.get("_cachetest_nocache")
+    if inst is None:
+        inst = api.__dict__["_cachetest_nocache"] = _start(api, "nocache", {"IASC_CACHE_BYTES": "0"})
+    _burst_runs_one_query(api, inst)
+
+
+def _burst_runs_one_query(api, srv):
     n = 12
 
     def once():
