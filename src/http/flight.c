@@ -75,11 +75,17 @@ static struct flight *flight_new(const char *key, uint64_t generation) {
   return f;
 }
 
-/* Takes the ended flights that have lingered long enough out of the list (lock held). */
-static void sweep(long long now) {
+/* Takes out of the list (lock held) the ended flights that have lingered long enough, those
+ * an ended flight of the same key and generation replaced (newest), and those past the
+ * FLIGHT_LINGER_MAX newest: a request that finds none computes its own answer, so dropping one
+ * early costs a query, never a wrong answer, and memory stays bounded whatever the traffic. */
+static void sweep(long long now, const struct flight *newest) {
+  unsigned kept = 0;
   for (struct flight **p = &flights; *p != NULL;) {
     struct flight *f = *p;
-    if (f->done && now - f->ended_ms >= linger_ms) {
+    bool replaced = newest != NULL && f != newest && f->generation == newest->generation &&
+                    strcmp(f->key, newest->key) == 0;
+    if (f->done && (now - f->ended_ms >= linger_ms || replaced || ++kept > FLIGHT_LINGER_MAX)) {
       *p = f->next;
       drop_ref(f);
     } else {
@@ -114,7 +120,7 @@ struct flight *flight_begin(const char *key, uint64_t generation, long long arri
                             unsigned timeout_ms, struct cache_entry **answer) {
   *answer = NULL;
   pthread_mutex_lock(&lock);
-  sweep(now_ms());
+  sweep(now_ms(), NULL);
   struct flight *f = find(key, generation, arrived_ms);
   if (f == NULL) {
     f = flight_new(key, generation);
@@ -145,7 +151,19 @@ void flight_end(struct flight *f, struct cache_entry *answer) {
   f->done = true;
   f->ended_ms = now_ms();
   pthread_cond_broadcast(&f->landed);
-  sweep(f->ended_ms); /* with no linger, the flight leaves the list at once */
+  /* Ended flights move to the end of the list, so that the FLIGHT_LINGER_MAX kept are the newest;
+   * with no linger, this one leaves at once. */
+  for (struct flight **p = &flights; *p != NULL; p = &(*p)->next)
+    if (*p == f) {
+      *p = f->next;
+      break;
+    }
+  struct flight **tail = &flights;
+  while (*tail != NULL && !(*tail)->done)
+    tail = &(*tail)->next;
+  f->next = *tail;
+  *tail = f;
+  sweep(f->ended_ms, f);
   pthread_mutex_unlock(&lock);
 }
 

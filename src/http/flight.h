@@ -17,6 +17,9 @@
 
 struct flight;
 
+/* Ended flights that keep their answer at most (the newest). */
+#define FLIGHT_LINGER_MAX 32
+
 /* How long an ended flight keeps its answer for identical requests that arrived while it
  * flew but reached a worker after it ended (the workers' queue timeout); 0 at first. */
 void flight_configure(unsigned linger_ms);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -161,6 +162,31 @@ static void flight_answer_lingers_for_requests_that_arrived_during_it(void **sta
   flight_configure(0);
 }
 
+/* At most FLIGHT_LINGER_MAX ended flights linger, the newest: an older one is gone (its request
+ * leads anew, costing a query, never a wrong answer), whatever the traffic. */
+static void flight_lingering_answers_are_bounded(void **state) {
+  (void)state;
+  flight_configure(60000);
+  struct cache_entry *got = NULL, *mine = answer("x");
+  char key[32];
+  for (int i = 0; i < FLIGHT_LINGER_MAX + 8; i++) {
+    snprintf(key, sizeof key, "/v1/search?q=k%d", i);
+    struct flight *f = flight_begin(key, 8, 0, 5000, &got);
+    assert_non_null(f);
+    flight_end(f, mine);
+  }
+  struct flight *oldest = flight_begin("/v1/search?q=k0", 8, 0, 5000, &got);
+  assert_non_null(oldest); /* dropped: leads */
+  flight_end(oldest, NULL);
+  snprintf(key, sizeof key, "/v1/search?q=k%d", FLIGHT_LINGER_MAX + 7);
+  assert_null(flight_begin(key, 8, 0, 5000, &got)); /* the newest lingers */
+  assert_ptr_equal(got, mine);
+  cache_release(got);
+  cache_release(mine);
+  flight_shutdown();
+  flight_configure(0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(flight_first_miss_leads),
@@ -169,6 +195,7 @@ int main(void) {
       cmocka_unit_test(flight_other_key_or_generation_leads_its_own),
       cmocka_unit_test(flight_wait_is_bounded),
       cmocka_unit_test(flight_answer_lingers_for_requests_that_arrived_during_it),
+      cmocka_unit_test(flight_lingering_answers_are_bounded),
   };
   return cmocka_run_group_tests_name("flight", tests, NULL, NULL);
 }
