@@ -1,6 +1,7 @@
 /* pool.c: one PostgreSQL connection per database worker thread (made lazily, remade after a
- * loss), with every statement of STATEMENTS prepared on first use on that connection, and
- * every call bounded by a deadline (wait.c). */
+ * loss), with every variant of a statement of STATEMENTS (variant.h: one per set of given
+ * optional parameters) prepared on first use on that connection, and every call bounded by a
+ * deadline (wait.c). */
 #include "iasc/db.h"
 
 #include <pthread.h>
@@ -13,13 +14,14 @@
 #include "iasc/log.h"
 #include "iasc/metrics.h"
 #include "internal.h"
+#include "variant.h"
 
 static char *g_conninfo;
 static unsigned g_statement_timeout_ms = 5000;
 
 struct thread_conn {
   PGconn *conn;
-  unsigned char prepared[STMT_COUNT];
+  unsigned long long prepared[STMT_COUNT]; /* bit v: variant v is prepared */
 };
 
 static _Thread_local struct thread_conn tc;
@@ -114,19 +116,55 @@ static bool is_write(enum stmt_id id) {
          id == STMT_TOKEN_REVOKE || id == STMT_PUBLISH_DUE;
 }
 
-static bool prepare(enum stmt_id id, long long deadline) {
-  if (tc.prepared[id])
-    return true;
+/* One execution of a statement: the variant its given parameters select, under its prepared
+ * name, and the parameters that variant binds. */
+struct call {
+  enum stmt_id id;
+  unsigned given;   /* bit n-1: $n is not NULL */
+  unsigned variant; /* variant_index */
+  unsigned bound;   /* the parameters the variant references, bound in the order of n */
+  char name[80];    /* the statement's name; variants other than 0 add ".<variant>" */
+  const char *params[32];
+  int nparams;
+};
+
+/* Picks the variant for params (the statement's full parameter list) and the parameters it
+ * binds. */
+static void call_init(struct call *c, enum stmt_id id, const char *const *params) {
   const struct statement *s = &STATEMENTS[id];
+  c->id = id;
+  c->given = 0;
+  for (int i = 0; i < s->nparams && i < 32; i++)
+    if (params[i] != NULL)
+      c->given |= 1u << i;
+  c->variant = variant_index(variant_optional(s->sql), c->given);
+  c->bound = variant_resolve(s->sql, c->given, true, NULL);
+  if (c->variant == 0)
+    snprintf(c->name, sizeof c->name, "%s", s->name);
+  else
+    snprintf(c->name, sizeof c->name, "%s.%u", s->name, c->variant);
+  c->nparams = 0;
+  for (int i = 0; i < s->nparams && i < 32; i++)
+    if (c->bound & (1u << i))
+      c->params[c->nparams++] = params[i];
+}
+
+static bool prepare(const struct call *c, long long deadline) {
+  if (tc.prepared[c->id] & (1ull << c->variant))
+    return true;
+  struct buf sql = {0};
+  variant_resolve(STATEMENTS[c->id].sql, c->given, true, &sql);
   bool timed_out = false;
-  PGresult *r = PQsendPrepare(tc.conn, s->name, s->sql, s->nparams, NULL)
+  PGresult *r = !sql.failed && PQsendPrepare(tc.conn, c->name, sql.data, c->nparams, NULL)
                     ? db_result_until(tc.conn, deadline, &timed_out)
                     : NULL;
+  buf_free(&sql);
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   if (!ok && !timed_out && PQstatus(tc.conn) == CONNECTION_OK)
-    LOG_ERROR("db", "prepare %s failed: %s", s->name, PQresultErrorMessage(r));
+    LOG_ERROR("db", "prepare %s failed: %s", c->name, PQresultErrorMessage(r));
   PQclear(r);
-  tc.prepared[id] = ok;
+  if (ok)
+    tc.prepared[c->id] |= 1ull << c->variant;
   return ok;
 }
 
@@ -155,18 +193,17 @@ enum attempt { DONE, RETRY, FAILED };
 
 /* Sends id once and waits for its result by the deadline. On DONE *res is the result
  * (success, or a failure already classified in *out). RETRY: nothing ran, try again. */
-static enum attempt attempt_once(enum stmt_id id, const char *const *params, long long deadline,
-                                 PGresult **res, enum iasc_result *out) {
-  const struct statement *s = &STATEMENTS[id];
+static enum attempt attempt_once(const struct call *c, long long deadline, PGresult **res,
+                                 enum iasc_result *out) {
   *res = NULL;
   if (!ensure_conn(deadline))
     return *out = IASC_UNAVAILABLE, FAILED;
-  if (!prepare(id, deadline)) {
+  if (!prepare(c, deadline)) {
     bool lost = PQstatus(tc.conn) != CONNECTION_OK || clock_now_ms() >= deadline;
     drop_conn();
     return lost ? RETRY : (*out = IASC_INTERNAL, FAILED);
   }
-  if (!PQsendQueryPrepared(tc.conn, s->name, s->nparams, params, NULL, NULL, 0)) {
+  if (!PQsendQueryPrepared(tc.conn, c->name, c->nparams, c->params, NULL, NULL, 0)) {
     drop_conn(); /* nothing was sent */
     return RETRY;
   }
@@ -185,12 +222,12 @@ static enum attempt attempt_once(enum stmt_id id, const char *const *params, lon
   }
   if (r == NULL || PQstatus(tc.conn) != CONNECTION_OK) {
     /* Timed out or the connection broke: the outcome is unknown. */
-    LOG_WARN("db", "%s: %s", s->name, timed_out ? "no answer by the deadline" : "connection lost");
+    LOG_WARN("db", "%s: %s", c->name, timed_out ? "no answer by the deadline" : "connection lost");
     PQclear(r);
     drop_conn();
-    return is_write(id) ? (*out = IASC_UNAVAILABLE, FAILED) : RETRY;
+    return is_write(c->id) ? (*out = IASC_UNAVAILABLE, FAILED) : RETRY;
   }
-  *out = failure(r, s->name);
+  *out = failure(r, c->name);
   PQclear(r);
   if (PQtransactionStatus(tc.conn) != PQTRANS_IDLE)
     drop_conn();
@@ -201,9 +238,11 @@ enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_r
   PGresult **out = (PGresult **)rows;
   long long deadline = db_deadline();
   enum iasc_result res = IASC_UNAVAILABLE;
+  struct call c;
+  call_init(&c, id, params);
   *out = NULL;
   for (int attempt = 0; attempt < 2 && clock_now_ms() < deadline; attempt++) {
-    enum attempt a = attempt_once(id, params, deadline, out, &res);
+    enum attempt a = attempt_once(&c, deadline, out, &res);
     if (a != RETRY)
       break;
     res = IASC_UNAVAILABLE;
