@@ -102,5 +102,5 @@ VACUUM (ANALYZE) publications;
 VACUUM (ANALYZE) publication_documents;
 VACUUM (ANALYZE) tags;
 -- Filled by the triggers of migration 0012 as the rows above went in.
-VACUUM (ANALYZE) search_docs;
+VACUUM (ANALYZE) item_reads;
 VACUUM (ANALYZE) item_tags;

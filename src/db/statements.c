@@ -28,17 +28,27 @@
   " AND (coalesce(" sch "::boolean, false) OR t.status = 'draft' OR t.published_at IS NULL"        \
   " OR t.published_at <= now()) "
 
-/* The newest-first order of news, publications and resources, as their *_order_idx hold it. */
+/* The newest-first order of news, publications and resources, as item_reads_order_idx holds
+ * it. */
 #define ORDER_KEY " coalesce(t.published_at, '-infinity') "
 
-/* A newest-first list reads its rows in order from the table's own order index, or, when its
- * tag (parameter tag) is given, from item_tags_order_idx (item_tags g: the same key, per tag).
- * LIST_KEY and LIST_ID are the order key and id of that index. */
-#define LIST_FROM(table, kind, tag)                                                                \
-  " FROM" WITH(tag, " item_tags g JOIN") " " table " t" WITH(                                      \
-      tag, " ON t.id = g.id AND g.kind = '" kind "' AND g.tag = $" tag "::text")
+/* A newest-first list of kind reads its rows from item_reads t (migration 0012), in order from
+ * one of its indexes, or, when its tag (parameter tag) is given, from item_tags_order_idx
+ * (item_tags g: the same key, per tag). LIST_KEY and LIST_ID are the order key and id of that
+ * index. LIST_FROM ends with "WHERE ... AND": the statement's conditions follow. */
+#define LIST_FROM(kind, tag)                                                                       \
+  " FROM" WITH(tag, " item_tags g JOIN") " item_reads t" WITH(                                     \
+      tag, " ON t.kind = g.kind AND t.id = g.id AND g.tag = $" tag                                 \
+           "::text") " WHERE t.kind = '" kind "' AND"
 #define LIST_KEY(tag) WITH(tag, " g.k ") WITHOUT(tag, ORDER_KEY)
 #define LIST_ID(tag)  WITH(tag, " g.id ") WITHOUT(tag, " t.id ")
+
+/* The list representation of the item_reads row r of kind: its head, then the "url" member,
+ * which depends on the base URL $1, and the closing brace (chr(125): templates hold no
+ * braces of their own). */
+#define LIST_JSON(r, kind)                                                                         \
+  " " r ".head || ', \"url\" : ' || to_json($1::text || '/v1/" kind "/' || " r ".slug)::text"      \
+  " || chr(125)"
 
 /* Newest first by LIST_KEY, LIST_ID from the cursor in $3, $4 on: a row comparison on the
  * index's columns, so that the scan starts at the cursor. */
@@ -54,15 +64,18 @@
   WITH(to, " AND" LIST_KEY(tag) "< iasc_london_start($" to                                         \
                                 "::date + 1) AND" LIST_KEY(tag) "> '-infinity'")
 
-/* A ranked list: the page of ids and ranks from search_docs (its kind, tsquery q of $q),
- * whose filters are the caller's; the rows' JSON is then made for that page only. */
-#define RANKED_PAGE(kind, q)                                                                       \
-  "SELECT t.id, ts_rank(t.vec, q.q) AS rank FROM search_docs t,"                                   \
+/* A ranked list of kind: the page of ids and ranks from item_reads (the tsquery q of $q),
+ * whose filters are the caller's, then each row's representation for that page only. */
+#define RANKED_SELECT(kind)                                                                        \
+  "SELECT" LIST_JSON("t", kind) ", p.rank::text, t.id::text FROM ("                                \
+                                "SELECT t.id, ts_rank(t.vec, q.q) AS rank FROM item_reads t,"
+#define RANKED_WHERE(kind, q)                                                                      \
   " websearch_to_tsquery('english', $" q "::text) AS q(q)"                                         \
   " WHERE t.kind = '" kind "' AND t.vec @@ q.q AND"
-#define RANKED_ORDER                                                                               \
+#define RANKED_ORDER(kind)                                                                         \
   WITH("3", " AND (ts_rank(t.vec, q.q), t.id) < ($3::real, $4::uuid)")                             \
-  " ORDER BY rank DESC, t.id DESC LIMIT $2::int"
+  " ORDER BY rank DESC, t.id DESC LIMIT $2::int) p JOIN item_reads t ON t.kind = '" kind           \
+  "' AND t.id = p.id ORDER BY p.rank DESC, t.id DESC"
 
 /* Visible in the sync stream: as VISIBLE, except that a scheduled item counts only once
  * its going live has been recorded as a change (iasc_publish_due), so that it never
@@ -74,57 +87,61 @@
 /* The sync stream (tombstones only for rows the public has seen, under their last public
  * slug: drafts and scheduled items that were never public stay unknown): $3, $4 cursor
  * (updated_at, id), $5 updated_since, $6 include_deleted. The cursor is a row comparison on
- * *_updated_idx, so that each page starts where the last one ended. */
-#define SYNC(table, json, idtype)                                                                  \
+ * *_updated_idx, so that each page starts where the last one ended. join: the tables json
+ * reads beside t. */
+#define SYNC(table, json, join, idtype)                                                            \
   "SELECT CASE WHEN " VISIBLE_IN_SYNC " THEN " json                                                \
-  " ELSE iasc_tombstone_json(t.id::text, t.public_slug, t.updated_at) END::text,"                  \
-  " t.updated_at::text, t.id::text FROM " table " t"                                               \
-  " WHERE t.updated_at >= $5::timestamptz"                                                         \
+  " ELSE iasc_tombstone_json(t.id::text, t.public_slug, t.updated_at)::text END,"                  \
+  " t.updated_at::text, t.id::text FROM " table " t" join " WHERE t.updated_at >= $5::timestamptz" \
   " AND ((" VISIBLE_IN_SYNC ") OR ($6::boolean AND t.public_slug IS NOT NULL))" WITH(              \
       "3", " AND (t.updated_at, t.id) > ($3::timestamptz, $4::" idtype                             \
            ")") " ORDER BY t.updated_at, t.id LIMIT $2::int"
+/* The representation of a row of the sync stream of kind: from item_reads j, or made by
+ * fallback when it has none there. */
+#define SYNC_JOIN(kind)           " LEFT JOIN item_reads j ON j.kind = '" kind "' AND j.id = t.id"
+#define SYNC_JSON(kind, fallback) " coalesce(" LIST_JSON("j", kind) ", " fallback "::text)"
 
 #define LONDON_TODAY " iasc_london_date(now()) "
 
 /* A feed's source (news or publications) with its own filters: the newest 50 of its visible
  * items, for the tag $3 when it is given. */
-#define FEED_SOURCE(table, filters)                                                                \
-  "(SELECT '" table "'::text AS kind, t.id," LIST_KEY("3") "AS k" LIST_FROM(                       \
-      table, table, "3") " WHERE $2::text IN ('" table "', 'all') AND" VISIBLE filters             \
-                         " ORDER BY" LIST_KEY("3") "DESC," LIST_ID("3") "DESC LIMIT 50)"
+#define FEED_SOURCE(kind, filters)                                                                 \
+  "(SELECT '" kind "'::text AS kind, t.id," LIST_KEY("3") "AS k" LIST_FROM(                        \
+      kind, "3") " $2::text IN ('" kind "', 'all') AND" VISIBLE filters                            \
+                 " ORDER BY" LIST_KEY("3") "DESC," LIST_ID("3") "DESC LIMIT 50)"
 /* A type leaves news out. */
 #define FEED_NEWS         FEED_SOURCE("news", WITH("4", " AND false"))
 #define FEED_PUBLICATIONS FEED_SOURCE("publications", WITH("4", " AND t.type = $4::text"))
 
-/* The key columns and source of news_list: $5 tag, $8 status, $9 scheduled. */
+/* news_list from its representation to its conditions: $5 tag, $8 status, $9 scheduled. */
 #define NEWS_LIST_FROM_WHERE                                                                       \
-  LIST_KEY("5") "::text, t.id::text" LIST_FROM("news", "news", "5") NEWS_LIST_WHERE
-#define NEWS_LIST_WHERE " WHERE" VISIBLE_AS("$8", "$9")
+  LIST_JSON("t", "news")                                                                           \
+  "," LIST_KEY("5") "::text, t.id::text" LIST_FROM("news", "5") VISIBLE_AS("$8", "$9")
 
 const struct statement STATEMENTS[STMT_COUNT] = {
     [STMT_PING] = {"ping", "SELECT 1", 0, 0, {FILTER_NONE}},
 
     /* $5 tag, $6 from, $7 to */
     [STMT_NEWS_LIST] = {"news_list",
-                        "SELECT iasc_news_json(t, $1, false)::text," NEWS_LIST_FROM_WHERE
-                            DATE_RANGE("5", "6", "7") NEWEST_FIRST_PAGE("5"),
+                        "SELECT" NEWS_LIST_FROM_WHERE DATE_RANGE("5", "6", "7")
+                            NEWEST_FIRST_PAGE("5"),
                         9,
                         2,
                         {FILTER_TAG, FILTER_FROM, FILTER_TO, FILTER_STATUS, FILTER_SCHEDULED}},
     /* $5 q, $6 tag, $7 from, $8 to */
     [STMT_NEWS_LIST_RANKED] =
         {"news_list_ranked",
-         "SELECT iasc_news_json(t, $1, false)::text, p.rank::text, t.id::text"
-         " FROM (" RANKED_PAGE("news", "5") VISIBLE_AS("$9", "$10")
+         RANKED_SELECT("news") RANKED_WHERE("news", "5") VISIBLE_AS("$9", "$10")
              WITH("6", " AND t.tags @> ARRAY[$6::text]")
                  WITH("7", " AND t.published_at >= iasc_london_start($7::date)")
-                     WITH("8", " AND t.published_at < iasc_london_start($8::date + 1)") RANKED_ORDER
-         ") p JOIN news t ON t.id = p.id ORDER BY p.rank DESC, t.id DESC",
+                     WITH("8", " AND t.published_at < iasc_london_start($8::date + 1)")
+                         RANKED_ORDER("news"),
          10,
          2,
          {FILTER_Q, FILTER_TAG, FILTER_FROM, FILTER_TO, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_NEWS_SYNC] = {"news_sync",
-                        SYNC("news", "iasc_news_json(t, $1, false)", "uuid"),
+                        SYNC("news", SYNC_JSON("news", "iasc_news_json(t, $1, false)"),
+                             SYNC_JOIN("news"), "uuid"),
                         6,
                         2,
                         {FILTER_SINCE, FILTER_DELETED}},
@@ -140,32 +157,31 @@ const struct statement STATEMENTS[STMT_COUNT] = {
 /* $5 type, $6 tag (item_tags), $7 year, $8 status, $9 scheduled: type and year are read in
  * order from their own indexes (migration 0012). */
 #define PUBLICATION_LIST_FROM_WHERE                                                                \
-  LIST_KEY("6")                                                                                    \
-  "::text, t.id::text" LIST_FROM("publications", "publications", "6") PUBLICATION_WHERE
-#define PUBLICATION_WHERE                                                                          \
-  " WHERE" VISIBLE_AS("$8", "$9") WITH("5", " AND t.type = $5::text")                              \
-      WITH("7", " AND iasc_publication_year(t.published_at, t.published_approx) = $7::int")
+  LIST_JSON("t", "publications")                                                                   \
+  "," LIST_KEY("6") "::text, t.id::text" LIST_FROM("publications", "6") VISIBLE_AS("$8", "$9")
+#define PUBLICATION_FILTERS                                                                        \
+  WITH("5", " AND t.type = $5::text")                                                              \
+  WITH("7", " AND iasc_publication_year(t.published_at, t.published_approx) = $7::int")
     [STMT_PUBLICATIONS_LIST] =
         {"publications_list",
-         "SELECT iasc_publication_json(t, $1)::text," PUBLICATION_LIST_FROM_WHERE NEWEST_FIRST_PAGE(
-             "6"),
+         "SELECT" PUBLICATION_LIST_FROM_WHERE PUBLICATION_FILTERS NEWEST_FIRST_PAGE("6"),
          9,
          2,
          {FILTER_TYPE, FILTER_TAG, FILTER_YEAR, FILTER_STATUS, FILTER_SCHEDULED}},
     /* $5 q, $6 type, $7 tag, $8 year */
     [STMT_PUBLICATIONS_LIST_RANKED] =
         {"publications_list_ranked",
-         "SELECT iasc_publication_json(t, $1)::text, p.rank::text, t.id::text"
-         " FROM (" RANKED_PAGE("publications", "5") VISIBLE_AS("$9", "$10")
+         RANKED_SELECT("publications") RANKED_WHERE("publications", "5") VISIBLE_AS("$9", "$10")
              WITH("6", " AND t.type = $6::text") WITH("7", " AND t.tags @> ARRAY[$7::text]")
                  WITH("8", " AND iasc_publication_year(t.published_at, t.published_approx)"
-                           " = $8::int") RANKED_ORDER
-         ") p JOIN publications t ON t.id = p.id ORDER BY p.rank DESC, t.id DESC",
+                           " = $8::int") RANKED_ORDER("publications"),
          10,
          2,
          {FILTER_Q, FILTER_TYPE, FILTER_TAG, FILTER_YEAR, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_PUBLICATIONS_SYNC] = {"publications_sync",
-                                SYNC("publications", "iasc_publication_json(t, $1)", "uuid"),
+                                SYNC("publications",
+                                     SYNC_JSON("publications", "iasc_publication_json(t, $1)"),
+                                     SYNC_JOIN("publications"), "uuid"),
                                 6,
                                 2,
                                 {FILTER_SINCE, FILTER_DELETED}},
@@ -198,7 +214,7 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                              {FILTER_JURISDICTION, FILTER_URGENCY, FILTER_STATUS,
                               FILTER_SCHEDULED}},
     [STMT_HELPLINES_SYNC] = {"helplines_sync",
-                             SYNC("helplines", "iasc_helpline_json(t, $1)", "uuid"),
+                             SYNC("helplines", "iasc_helpline_json(t, $1)::text", "", "uuid"),
                              6,
                              2,
                              {FILTER_SINCE, FILTER_DELETED}},
@@ -237,7 +253,8 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                                  {FILTER_JURISDICTION, FILTER_CATEGORY, FILTER_ON, FILTER_HISTORY,
                                   FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_SUPPORT_RATES_SYNC] = {"support_rates_sync",
-                                 SYNC("support_rates", "iasc_support_rate_json(t, $1)", "text"),
+                                 SYNC("support_rates", "iasc_support_rate_json(t, $1)::text", "",
+                                      "text"),
                                  6,
                                  2,
                                  {FILTER_SINCE, FILTER_DELETED}},
@@ -253,29 +270,29 @@ const struct statement STATEMENTS[STMT_COUNT] = {
 
 /* $5 collection, $6 type, $7 tag (item_tags), $8 status, $9 scheduled. */
 #define RESOURCE_LIST_FROM_WHERE                                                                   \
-  LIST_KEY("7") "::text, t.id::text" LIST_FROM("resources", "resources", "7") RESOURCE_WHERE
-#define RESOURCE_WHERE                                                                             \
-  " WHERE" VISIBLE_AS("$8", "$9") WITH("5", " AND t.collection = $5::text")                        \
-      WITH("6", " AND t.type = $6::text")
-    [STMT_RESOURCES_LIST] =
-        {"resources_list",
-         "SELECT iasc_resource_json(t, $1)::text," RESOURCE_LIST_FROM_WHERE NEWEST_FIRST_PAGE("7"),
-         9,
-         2,
-         {FILTER_COLLECTION, FILTER_TYPE, FILTER_TAG, FILTER_STATUS, FILTER_SCHEDULED}},
+  LIST_JSON("t", "resources")                                                                      \
+  "," LIST_KEY("7") "::text, t.id::text" LIST_FROM("resources", "7") VISIBLE_AS("$8", "$9")
+#define RESOURCE_FILTERS                                                                           \
+  WITH("5", " AND t.collection = $5::text") WITH("6", " AND t.type = $6::text")
+    [STMT_RESOURCES_LIST] = {"resources_list",
+                             "SELECT" RESOURCE_LIST_FROM_WHERE RESOURCE_FILTERS NEWEST_FIRST_PAGE(
+                                 "7"),
+                             9,
+                             2,
+                             {FILTER_COLLECTION, FILTER_TYPE, FILTER_TAG, FILTER_STATUS,
+                              FILTER_SCHEDULED}},
     /* $5 q, $6 collection, $7 type, $8 tag */
     [STMT_RESOURCES_LIST_RANKED] =
         {"resources_list_ranked",
-         "SELECT iasc_resource_json(t, $1)::text, p.rank::text, t.id::text"
-         " FROM (" RANKED_PAGE("resources", "5") VISIBLE_AS("$9", "$10")
+         RANKED_SELECT("resources") RANKED_WHERE("resources", "5") VISIBLE_AS("$9", "$10")
              WITH("6", " AND t.collection = $6::text") WITH("7", " AND t.type = $7::text")
-                 WITH("8", " AND t.tags @> ARRAY[$8::text]") RANKED_ORDER
-         ") p JOIN resources t ON t.id = p.id ORDER BY p.rank DESC, t.id DESC",
+                 WITH("8", " AND t.tags @> ARRAY[$8::text]") RANKED_ORDER("resources"),
          10,
          2,
          {FILTER_Q, FILTER_COLLECTION, FILTER_TYPE, FILTER_TAG, FILTER_STATUS, FILTER_SCHEDULED}},
     [STMT_RESOURCES_SYNC] = {"resources_sync",
-                             SYNC("resources", "iasc_resource_json(t, $1)", "uuid"),
+                             SYNC("resources", SYNC_JSON("resources", "iasc_resource_json(t, $1)"),
+                                  SYNC_JOIN("resources"), "uuid"),
                              6,
                              2,
                              {FILTER_SINCE, FILTER_DELETED}},
@@ -397,12 +414,12 @@ const struct statement STATEMENTS[STMT_COUNT] = {
                          {FILTER_NONE}},
 
     /* $3..$5 cursor (rank, type, id); $6 q; $7 types (text[]). Ranked, then type, id: every
-     * hit ranked from search_docs (no TOAST read), the page's rows then fetched and their
+     * hit ranked from item_reads (no TOAST read), the page's rows then fetched and their
      * snippets made from the opening of their text (iasc_search_snippet). */
     [STMT_SEARCH] =
         {"search",
          "WITH q AS (SELECT websearch_to_tsquery('english', $6::text) AS q),"
-         " page AS (SELECT t.kind, t.id, ts_rank(t.vec, q.q) AS rank FROM search_docs t, q"
+         " page AS (SELECT t.kind, t.id, ts_rank(t.vec, q.q) AS rank FROM item_reads t, q"
          " WHERE t.vec @@ q.q AND t.kind = ANY($7::text[]) AND" VISIBLE WITH(
              "3",
              " AND (ts_rank(t.vec, q.q) < $3::real OR (ts_rank(t.vec, q.q) = $3::real"

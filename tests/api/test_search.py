@@ -89,9 +89,9 @@ def test_search_q_with_no_matches(api):
     eq(js["next_cursor"], None, "next_cursor with no matches")
 
 
-# The search statement before search_docs and iasc_search_snippet (migration 0012): ranks from
+# The search statement before item_reads and iasc_search_snippet (migration 0012): ranks from
 # each content table's own tsvector, snippets from the whole text. On the starter data (bodies
-# of 600 characters or fewer) the server must give exactly its results, order, ranks and
+# of 400 characters or fewer) the server must give exactly its results, order, ranks and
 # snippets.
 _REFERENCE_SEARCH = """
 WITH q AS (SELECT websearch_to_tsquery('english', %(q)s) AS q),
@@ -150,15 +150,15 @@ def test_search_snippet_marks_a_match_beyond_the_opening_of_a_long_body(api):
 
 
 def test_search_index_follows_every_write(api):
-    """search_docs and item_tags (migration 0012) agree with the content tables after creates,
+    """item_reads and item_tags (migration 0012) agree with the content tables after creates,
     updates, publication, tag changes, deletes, soft and hard."""
     diff = ("SELECT count(*) FROM ("
             " (SELECT 'news', id, status, deleted_at, published_at, tags, search::text FROM news"
             "  UNION ALL SELECT 'publications', id, status, deleted_at, published_at, tags, search::text"
             "  FROM publications UNION ALL SELECT 'resources', id, status, deleted_at, published_at, tags,"
             "  search::text FROM resources)"
-            " EXCEPT SELECT kind, id, status, deleted_at, published_at, tags, vec::text FROM search_docs) d")
-    diff_back = ("SELECT (SELECT count(*) FROM search_docs) - (SELECT count(*) FROM news)"
+            " EXCEPT SELECT kind, id, status, deleted_at, published_at, tags, vec::text FROM item_reads) d")
+    diff_back = ("SELECT (SELECT count(*) FROM item_reads) - (SELECT count(*) FROM news)"
                  " - (SELECT count(*) FROM publications) - (SELECT count(*) FROM resources)")
     tag_diff = ("SELECT count(*) FROM ((SELECT DISTINCT 'news', id, unnest(tags), coalesce(published_at, '-infinity')"
                 " FROM news UNION ALL SELECT DISTINCT 'publications', id, unnest(tags),"
@@ -171,7 +171,7 @@ def test_search_index_follows_every_write(api):
 
     def agree(what):
         for sql in (diff, diff_back, tag_diff, tag_back):
-            eq(api.psql(sql).strip(), "0", "%s: search_docs/item_tags vs the tables (%s)" % (what, sql[:40]))
+            eq(api.psql(sql).strip(), "0", "%s: item_reads/item_tags vs the tables (%s)" % (what, sql[:40]))
 
     token = shared_token(api, ["admin"])
     agree("starter data")
