@@ -89,6 +89,37 @@ static int take_token_args(int argc, char **argv) {
   return out;
 }
 
+/* statements [NAME [N,N...]]: the server's prepared statements, for tools such as bench/ that
+ * replay the exact SQL: each as the server runs it when no optional parameter is given, or
+ * the one named as it runs with $N,... given. $n are numbered as in the statement table. */
+static int statements_command(int argc, char **argv) {
+  unsigned given = 0;
+  for (char *p = argc > 3 ? argv[3] : ""; *p != '\0'; p++) {
+    long n = strtol(p, &p, 10);
+    if (n < 1 || n > 32 || (*p != ',' && *p != '\0')) {
+      fprintf(stderr, "usage: iasc-api statements [NAME [N,N...]]\n");
+      return 2;
+    }
+    given |= 1u << (n - 1);
+    if (*p == '\0')
+      break;
+  }
+  int shown = 0;
+  for (int i = 0; i < STMT_COUNT; i++) {
+    if (argc > 2 && strcmp(argv[2], STATEMENTS[i].name) != 0)
+      continue;
+    char *sql = statement_sql((enum stmt_id)i, given);
+    if (sql == NULL)
+      return 1;
+    printf("-- %s (%d parameters)\n%s;\n\n", STATEMENTS[i].name, STATEMENTS[i].nparams, sql);
+    free(sql);
+    shown++;
+  }
+  if (shown == 0)
+    fprintf(stderr, "iasc-api statements: no statement %s\n", argv[2]);
+  return shown > 0 ? 0 : 1;
+}
+
 /* A request allocates dozens of small blocks (headers, the query, JSON): glibc's
  * per-thread cache of 7 blocks per size was measured too small for that (bench/: +10-20%
  * cached req/s with 128). Tunables are read at process start only, so serve re-executes
@@ -107,13 +138,8 @@ int main(int argc, char **argv) {
     config_usage(stdout);
     return argc > 1 ? 0 : 2;
   }
-  if (strcmp(cmd, "statements") == 0) {
-    /* The server's prepared statements, for tools such as bench/ that replay the exact SQL. */
-    for (int i = 0; i < STMT_COUNT; i++)
-      printf("-- %s (%d parameters)\n%s;\n\n", STATEMENTS[i].name, STATEMENTS[i].nparams,
-             STATEMENTS[i].sql);
-    return 0;
-  }
+  if (strcmp(cmd, "statements") == 0)
+    return statements_command(argc, argv);
   if (strcmp(cmd, "serve") == 0)
     tune_malloc(argv);
   struct iasc_config cfg;

@@ -76,4 +76,17 @@ struct statement {
 
 extern const struct statement STATEMENTS[STMT_COUNT];
 
+/* Optional parts of a statement's SQL: a segment "{?n ...}" is kept only when $n is given
+ * (not NULL), "{!n ...}" only when it is not; segments nest. Each set of given optional
+ * parameters is its own prepared statement, so that its plan suits exactly the filters it has
+ * (an absent filter costs nothing, a present one can bound an index scan); its text comes
+ * from this table alone, never from input. At most STATEMENT_MAX_OPTIONAL optional
+ * parameters per statement: 64 variants, each prepared on first use. */
+#define STATEMENT_MAX_OPTIONAL 6
+
+/* The SQL of statement id when the parameters in given (bit n-1: $n is given) are given and
+ * the others NULL, with $n numbered as in the table (the server renumbers them when it
+ * prepares the variant). Returns a malloc'd string, or NULL when out of memory. */
+char *statement_sql(enum stmt_id id, unsigned given);
+
 #endif

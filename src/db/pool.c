@@ -1,6 +1,7 @@
 /* pool.c: one PostgreSQL connection per database worker thread (made lazily, remade after a
- * loss), with every statement of STATEMENTS prepared on first use on that connection, and
- * every call bounded by a deadline (wait.c). */
+ * loss), with every variant of a statement of STATEMENTS (variant.h: one per set of given
+ * optional parameters) prepared on first use on that connection, and every call bounded by a
+ * deadline (wait.c). */
 #include "iasc/db.h"
 
 #include <pthread.h>
@@ -13,14 +14,33 @@
 #include "iasc/log.h"
 #include "iasc/metrics.h"
 #include "internal.h"
+#include "variant.h"
 
 static char *g_conninfo;
 static unsigned g_statement_timeout_ms = 5000;
 
 struct thread_conn {
   PGconn *conn;
-  unsigned char prepared[STMT_COUNT];
+  unsigned long long prepared[STMT_COUNT]; /* bit v: variant v is prepared */
 };
+
+/* What this thread knows of each variant (kept across reconnects): the parameters it binds.
+ * Resolving a template at every call cost 4% of a list request. */
+struct variant_info {
+  unsigned long long known[STMT_COUNT]; /* bit v: bound[][v] is set */
+  unsigned bound[STMT_COUNT][1 << STATEMENT_MAX_OPTIONAL];
+};
+
+static _Thread_local struct variant_info tv;
+
+/* The optional parameters of each statement (variant_optional), found once. */
+static unsigned g_optional[STMT_COUNT];
+static pthread_once_t g_optional_once = PTHREAD_ONCE_INIT;
+
+static void find_optional(void) {
+  for (int i = 0; i < STMT_COUNT; i++)
+    g_optional[i] = variant_optional(STATEMENTS[i].sql);
+}
 
 static _Thread_local struct thread_conn tc;
 
@@ -116,23 +136,65 @@ static bool is_write(enum stmt_id id) {
 
 static enum iasc_result failure(PGresult *r, const char *name);
 
-/* Prepares id on this thread's connection once. IASC_OK, or the failure classified as for a
- * statement (a PREPARE waiting on a lock until the statement timeout is IASC_UNAVAILABLE),
- * or IASC_UNAVAILABLE when it got no answer by the deadline or the connection broke. */
-static enum iasc_result prepare(enum stmt_id id, long long deadline) {
-  if (tc.prepared[id])
-    return IASC_OK;
+/* One execution of a statement: the variant its given parameters select, under its prepared
+ * name, and the parameters that variant binds. */
+struct call {
+  enum stmt_id id;
+  unsigned given;   /* bit n-1: $n is not NULL */
+  unsigned variant; /* variant_index */
+  unsigned bound;   /* the parameters the variant references, bound in the order of n */
+  char name[80];    /* the statement's name; variants other than 0 add ".<variant>" */
+  const char *params[32];
+  int nparams;
+};
+
+/* Picks the variant for params (the statement's full parameter list) and the parameters it
+ * binds. */
+static void call_init(struct call *c, enum stmt_id id, const char *const *params) {
   const struct statement *s = &STATEMENTS[id];
+  c->id = id;
+  c->given = 0;
+  for (int i = 0; i < s->nparams && i < 32; i++)
+    if (params[i] != NULL)
+      c->given |= 1u << i;
+  pthread_once(&g_optional_once, find_optional);
+  c->variant = variant_index(g_optional[id], c->given);
+  if (!(tv.known[id] & (1ull << c->variant))) {
+    tv.bound[id][c->variant] = variant_resolve(s->sql, c->given, true, NULL);
+    tv.known[id] |= 1ull << c->variant;
+  }
+  c->bound = tv.bound[id][c->variant];
+  if (c->variant == 0)
+    snprintf(c->name, sizeof c->name, "%s", s->name);
+  else
+    snprintf(c->name, sizeof c->name, "%s.%u", s->name, c->variant);
+  c->nparams = 0;
+  for (int i = 0; i < s->nparams && i < 32; i++)
+    if (c->bound & (1u << i))
+      c->params[c->nparams++] = params[i];
+}
+
+/* Prepares c's variant on this thread's connection once. IASC_OK, or the failure classified
+ * as for a statement (a PREPARE waiting on a lock until the statement timeout is
+ * IASC_UNAVAILABLE), or IASC_UNAVAILABLE when it got no answer by the deadline or the
+ * connection broke. */
+static enum iasc_result prepare(const struct call *c, long long deadline) {
+  if (tc.prepared[c->id] & (1ull << c->variant))
+    return IASC_OK;
+  struct buf sql = {0};
+  variant_resolve(STATEMENTS[c->id].sql, c->given, true, &sql);
   bool timed_out = false;
-  PGresult *r = PQsendPrepare(tc.conn, s->name, s->sql, s->nparams, NULL)
+  PGresult *r = !sql.failed && PQsendPrepare(tc.conn, c->name, sql.data, c->nparams, NULL)
                     ? db_result_until(tc.conn, deadline, &timed_out)
                     : NULL;
+  buf_free(&sql);
   enum iasc_result res = IASC_OK;
   if (PQresultStatus(r) != PGRES_COMMAND_OK)
     res = r == NULL || timed_out || PQstatus(tc.conn) != CONNECTION_OK ? IASC_UNAVAILABLE
-                                                                       : failure(r, s->name);
+                                                                       : failure(r, c->name);
   PQclear(r);
-  tc.prepared[id] = res == IASC_OK;
+  if (res == IASC_OK)
+    tc.prepared[c->id] |= 1ull << c->variant;
   return res;
 }
 
@@ -161,19 +223,18 @@ enum attempt { DONE, RETRY, FAILED };
 
 /* Sends id once and waits for its result by the deadline. On DONE *res is the result
  * (success, or a failure already classified in *out). RETRY: nothing ran, try again. */
-static enum attempt attempt_once(enum stmt_id id, const char *const *params, long long deadline,
-                                 PGresult **res, enum iasc_result *out) {
-  const struct statement *s = &STATEMENTS[id];
+static enum attempt attempt_once(const struct call *c, long long deadline, PGresult **res,
+                                 enum iasc_result *out) {
   *res = NULL;
   if (!ensure_conn(deadline))
     return *out = IASC_UNAVAILABLE, FAILED;
-  enum iasc_result prepared = prepare(id, deadline);
+  enum iasc_result prepared = prepare(c, deadline);
   if (prepared != IASC_OK) {
     bool lost = PQstatus(tc.conn) != CONNECTION_OK || clock_now_ms() >= deadline;
     drop_conn();
     return lost ? RETRY : (*out = prepared, FAILED);
   }
-  if (!PQsendQueryPrepared(tc.conn, s->name, s->nparams, params, NULL, NULL, 0)) {
+  if (!PQsendQueryPrepared(tc.conn, c->name, c->nparams, c->params, NULL, NULL, 0)) {
     drop_conn(); /* nothing was sent */
     return RETRY;
   }
@@ -192,12 +253,12 @@ static enum attempt attempt_once(enum stmt_id id, const char *const *params, lon
   }
   if (r == NULL || PQstatus(tc.conn) != CONNECTION_OK) {
     /* Timed out or the connection broke: the outcome is unknown. */
-    LOG_WARN("db", "%s: %s", s->name, timed_out ? "no answer by the deadline" : "connection lost");
+    LOG_WARN("db", "%s: %s", c->name, timed_out ? "no answer by the deadline" : "connection lost");
     PQclear(r);
     drop_conn();
-    return is_write(id) ? (*out = IASC_UNAVAILABLE, FAILED) : RETRY;
+    return is_write(c->id) ? (*out = IASC_UNAVAILABLE, FAILED) : RETRY;
   }
-  *out = failure(r, s->name);
+  *out = failure(r, c->name);
   PQclear(r);
   if (PQtransactionStatus(tc.conn) != PQTRANS_IDLE)
     drop_conn();
@@ -208,9 +269,11 @@ enum iasc_result db_exec(enum stmt_id id, const char *const *params, struct db_r
   PGresult **out = (PGresult **)rows;
   long long deadline = db_deadline();
   enum iasc_result res = IASC_UNAVAILABLE;
+  struct call c;
+  call_init(&c, id, params);
   *out = NULL;
   for (int attempt = 0; attempt < 2 && clock_now_ms() < deadline; attempt++) {
-    enum attempt a = attempt_once(id, params, deadline, out, &res);
+    enum attempt a = attempt_once(&c, deadline, out, &res);
     if (a != RETRY)
       break;
     res = IASC_UNAVAILABLE;

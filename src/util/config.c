@@ -101,7 +101,9 @@ void config_usage(FILE *out) {
                "             support-rates:write resources:write metrics admin)\n"
                "  token list             list tokens (never their secrets)\n"
                "  token revoke ID        revoke a token\n"
-               "  statements  print the SQL of every prepared statement (for bench/)\n"
+               "  statements [NAME [N,N...]]\n"
+               "            print the SQL of the prepared statements (for bench/): as run\n"
+               "            with no optional parameter given, or with $N,... given\n"
                "  help      this text\n\n"
                "settings (environment variable, or the flag, which wins):\n");
   for (size_t i = 0; i < NOPTIONS; i++)

@@ -351,8 +351,9 @@ def test_caching_no_304_for_errors(api):
 
 
 def test_caching_a_burst_of_identical_misses_runs_one_query(api):
-    """While the news table is locked, twelve identical requests for an answer not in the
-    cache all wait (more than the 8 database workers: some wait in the workers' queue); once
+    """While the news table and item_reads (what news lists read) are locked, twelve identical
+    requests for an answer not in the cache all wait (more than the 8 database workers: some
+    wait in the workers' queue); once
     it is released, exactly one of them has asked the database (the log says the others were
     answered without it) and all twelve get the same answer."""
     _burst_runs_one_query(api, _main(api))
@@ -372,7 +373,7 @@ def _burst_runs_one_query(api, srv):
     def once():
         path = "/v1/news?limit=4&tag=burst-%d-%d" % (os.getpid(), next(_seq))
         holder = subprocess.Popen(
-            api.psql_base + ["-XAtq", "-c", "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; "
+            api.psql_base + ["-XAtq", "-c", "BEGIN; LOCK TABLE news, item_reads IN ACCESS EXCLUSIVE MODE; "
                              "SELECT pg_sleep(1.5); COMMIT;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

@@ -407,9 +407,11 @@ def case_connections_per_client(ctx):
 
 
 def hold_news_lock(pg, seconds):
-    """Locks the news table for seconds in a session of its own; returns the thread."""
+    """Locks the news table, and item_reads that news lists read (migration 0012), for seconds
+    in a session of its own; returns the thread."""
     t = threading.Thread(target=lambda: pg.psql(
-        "BEGIN; LOCK TABLE news IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(%s); COMMIT;" % seconds))
+        "BEGIN; LOCK TABLE news, item_reads IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(%s); COMMIT;"
+        % seconds))
     t.start()
     return t
 

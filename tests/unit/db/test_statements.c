@@ -1,6 +1,8 @@
 /* test_statements.c: the statement table agrees with its SQL (src/db/statements.c): every
- * $n a statement uses is declared, and a list statement's cursor keys and named filters
- * fill exactly its parameters after $1 (base URL) and $2 (row limit). */
+ * $n a statement uses is declared, a list statement's cursor keys and named filters fill
+ * exactly its parameters after $1 (base URL) and $2 (row limit), and its optional segments
+ * (variant.h) are well formed, few enough, and leave out every optional parameter that is
+ * not given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "iasc/statements.h"
+#include "variant.h"
 
 /* The highest $n in sql, and whether every $1..$max occurs. */
 static int highest_param(const char *sql, bool *all_used) {
@@ -73,6 +76,61 @@ static void list_statements_bind_keys_then_named_filters(void **state) {
   assert_int_equal(lists, 15); /* 3 ranked, 5 plain, 5 sync lists, search, audit */
 }
 
+/* Braces only as segment markers "{?n " / "{!n " and their closing "}", balanced; '$' only
+ * before a parameter number. */
+static void templates_are_well_formed(void **state) {
+  (void)state;
+  for (int i = 0; i < STMT_COUNT; i++) {
+    const struct statement *s = &STATEMENTS[i];
+    int depth = 0;
+    for (const char *p = s->sql; *p != '\0'; p++) {
+      if (*p == '{') {
+        char *end;
+        long n = (p[1] == '?' || p[1] == '!') ? strtol(p + 2, &end, 10) : 0;
+        if (n < 1 || n > s->nparams || *end != ' ')
+          fail_msg("%s: a brace that is not a segment marker at \"%.20s\"", s->name, p);
+        depth++;
+      } else if (*p == '}' && --depth < 0) {
+        fail_msg("%s: a '}' that closes no segment", s->name);
+      } else if (*p == '$' && !(p[1] >= '1' && p[1] <= '9')) {
+        fail_msg("%s: a '$' that is not a parameter", s->name);
+      }
+    }
+    if (depth != 0)
+      fail_msg("%s: a segment is not closed", s->name);
+  }
+}
+
+/* Every variant references only declared parameters, and no optional parameter that is not
+ * given: an absent filter is absent from the SQL, not a "$n IS NULL OR" the plan must carry. */
+static void variants_leave_out_what_is_not_given(void **state) {
+  (void)state;
+  int variants = 0;
+  for (int i = 0; i < STMT_COUNT; i++) {
+    const struct statement *s = &STATEMENTS[i];
+    unsigned optional = variant_optional(s->sql);
+    if (__builtin_popcount(optional) > STATEMENT_MAX_OPTIONAL)
+      fail_msg("%s: %d optional parameters (at most %d)", s->name, __builtin_popcount(optional),
+               STATEMENT_MAX_OPTIONAL);
+    unsigned all = s->nparams >= 32 ? ~0u : (1u << s->nparams) - 1;
+    /* Every subset of the optional parameters, with every other parameter given. */
+    unsigned sub = 0;
+    do {
+      unsigned given = (all & ~optional) | sub;
+      unsigned refs = variant_resolve(s->sql, given, false, NULL);
+      if (refs & ~all)
+        fail_msg("%s: a variant references an undeclared parameter", s->name);
+      if (refs & optional & ~given)
+        fail_msg("%s: the variant for given 0x%x still references 0x%x", s->name, given,
+                 refs & optional & ~given);
+      assert_true(variant_index(optional, given) < 64);
+      variants++;
+      sub = (sub - optional) & optional;
+    } while (sub != 0);
+  }
+  assert_true(variants >= STMT_COUNT);
+}
+
 static void statement_names_are_unique(void **state) {
   (void)state;
   for (int i = 0; i < STMT_COUNT; i++)
@@ -86,6 +144,8 @@ int main(void) {
       cmocka_unit_test(every_statement_is_named_and_declares_its_parameters),
       cmocka_unit_test(list_statements_bind_keys_then_named_filters),
       cmocka_unit_test(statement_names_are_unique),
+      cmocka_unit_test(templates_are_well_formed),
+      cmocka_unit_test(variants_leave_out_what_is_not_given),
   };
   return cmocka_run_group_tests_name("statements", tests, NULL, NULL);
 }

@@ -27,6 +27,19 @@ static void compact_keeps_escaped_backslash_before_quote(void **state) {
   buf_free(&b);
 }
 
+static void compact_copies_strings_with_escapes_whole(void **state) {
+  (void)state;
+  /* Escaped quotes, runs of backslashes before a quote, spaces inside, an unclosed string. */
+  const char *in = "[ \"a \\\" b\" , \"\\\\\\\\\" , \"\\\\\\\" \" , {\"k\" : \"v w";
+  struct buf b = {0};
+  buf_json_compact(&b, in, strlen(in));
+  assert_string_equal(b.data, "[\"a \\\" b\",\"\\\\\\\\\",\"\\\\\\\" \",{\"k\":\"v w");
+  buf_json_compact(&b, "", 0);
+  buf_json_compact(&b, " \"", 2);
+  assert_string_equal(b.data, "[\"a \\\" b\",\"\\\\\\\\\",\"\\\\\\\" \",{\"k\":\"v w\"");
+  buf_free(&b);
+}
+
 static void json_string_escapes_controls(void **state) {
   (void)state;
   struct buf b = {0};
@@ -65,6 +78,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(compact_removes_space_outside_strings_only),
       cmocka_unit_test(compact_keeps_escaped_backslash_before_quote),
+      cmocka_unit_test(compact_copies_strings_with_escapes_whole),
       cmocka_unit_test(json_string_escapes_controls),
       cmocka_unit_test(url_encode_keeps_unreserved),
       cmocka_unit_test(url_encode_path_keeps_slashes),
