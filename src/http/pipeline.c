@@ -326,11 +326,12 @@ static bool keepable(const struct exchange *x) {
   return x->key != NULL && !x->req.authenticated && x->res.cache_control == NULL;
 }
 
-/* Runs the route; its 200 to a GET becomes an entry, stored when it is keepable. */
+/* Runs the route; its 200 to a GET becomes an entry, stored when it is keepable and there is
+ * a cache (only then is its gzip coding made ahead, for the requests to come). */
 static void route_and_keep(struct exchange *x) {
   routing_run(x);
   if (x->get && x->res.status == 200 && !x->res.header_overflow)
-    respond_make_entry(x, keepable(x));
+    respond_make_entry(x, keepable(x) && x->cfg->cache_bytes > 0);
 }
 
 bool pipeline_answer_here(struct exchange *x) {
