@@ -358,7 +358,7 @@ void *connection_begin(void *cls, const char *uri, struct MHD_Connection *conn) 
     c->begun_ms = clock_now_ms();
     atomic_fetch_add(&in_flight, 1);
   }
-  /* libmicrohttpd parses its own copy of the query next, into its 32 KiB per connection:
+  /* libmicrohttpd parses its own copy of the query next, into its 16 KiB per connection:
    * with thousands of parameters that runs out, and 0.9.75 then drops the request without
    * an answer. Past our limit, cut its copy after the '?': our copy gets the 400. */
   const char *q = strchr(uri, '?');

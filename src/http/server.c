@@ -56,10 +56,11 @@ static struct MHD_Daemon *start_daemon(const struct iasc_config *cfg) {
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_connections_per_client, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
-      /* libmicrohttpd zeroes each connection's read buffer (half this) after every request:
-       * 32 KiB keeps that and the resident memory small (256 KiB cost 3x the memory and 40%
-       * of the throughput at 256 connections). It bounds the request line and headers. */
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
+      /* libmicrohttpd zeroes each connection's memory after every request and keeps it for
+       * the connection's life: 16 KiB (its default is 32) keeps 256 connections within 4 MiB,
+       * at no cost in throughput (measured: 32, 16 and 8 KiB within noise; 256 KiB cost 3x
+       * the memory and 40% of the throughput). It bounds the request line and headers. */
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(16 * 1024), NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)connection_begin, &pipeline},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)connection_completed, &pipeline},
