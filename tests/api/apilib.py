@@ -181,6 +181,16 @@ def _split_request(raw):
     return parts[0], parts[1], pairs
 
 
+def header_pairs(lines):
+    """[(name, value)] of header lines ("Name: value"; lines without a colon are skipped)."""
+    pairs = []
+    for ln in lines:
+        if ":" in ln:
+            k, v = ln.split(":", 1)
+            pairs.append((k.strip(), v.strip()))
+    return pairs
+
+
 def parse_responses(data):
     """Splits the bytes a connection received into responses: a list of (status, [(name,
     value)], body, complete). Bodies are delimited by Content-Length, else run to the end of
@@ -194,11 +204,7 @@ def parse_responses(data):
         if not sep or not m:
             break
         status = int(m.group(1))
-        pairs = []
-        for ln in lines[1:]:
-            if ":" in ln:
-                k, v = ln.split(":", 1)
-                pairs.append((k.strip(), v.strip()))
+        pairs = header_pairs(lines[1:])
         if 100 <= status < 200:
             data = rest
             continue
@@ -271,11 +277,7 @@ def raw_request(host, port, raw, timeout=10):
         if not m:
             raise TestFailure("unparsable response to raw request: %r" % buf[:200])
         status = int(m.group(1))
-        pairs = []
-        for ln in lines[1:]:
-            if ":" in ln:
-                k, v = ln.split(":", 1)
-                pairs.append((k.strip(), v.strip()))
+        pairs = header_pairs(lines[1:])
         hd = CIDict(pairs)
         n = hd.get("content-length")
         complete = True
@@ -563,3 +565,19 @@ def run_threads(n, fn):
         if isinstance(o, Exception):
             raise o
     return out
+
+
+def start_refused(api, env, name, log_name):
+    """Starts `serve` with env (DATABASE_URL added) and asserts that it refuses to start: it
+    exits non-zero within 15 s and its message names the setting name."""
+    srv = api.start_server(dict({"DATABASE_URL": api.database_url}, **env),
+                           os.path.join(api.workdir, log_name))
+    try:
+        srv.proc.wait(15)
+    except Exception:
+        srv.stop(5)
+        raise AssertionError("serve with %r kept running" % env)
+    check(srv.proc.returncode != 0, "serve with %r exited 0", env)
+    check(name in srv.log_text(), "serve with %r: the message does not name %s: %r", env, name,
+          srv.log_text()[-500:])
+    srv.stop(1)

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import time
 
-from apilib import (check, eq, ok_json, ok_list, problem, purge_items, record_raw, request, run_threads,
+from apilib import (start_refused, check, eq, ok_json, ok_list, problem, purge_items, record_raw, request, run_threads,
                     shared_token)
 
 PREFIX = "cachetest-"
@@ -847,17 +847,8 @@ def test_caching_cors_allow_list(api):
 def test_caching_cors_bad_origin_list_refused_at_start(api):
     """An origin list that is not scheme://host[:port] items (or lists "null") stops serve."""
     for i, value in enumerate(("null", "https://example.org/path", "example.org")):
-        srv = api.start_server({"DATABASE_URL": api.database_url, "IASC_CORS_ORIGINS": value},
-                               os.path.join(api.workdir, "server-caching-badcors-%d.log" % i))
-        try:
-            srv.proc.wait(15)
-        except Exception:
-            srv.stop(5)
-            raise AssertionError("serve with IASC_CORS_ORIGINS=%r kept running" % value)
-        check(srv.proc.returncode != 0, "serve with IASC_CORS_ORIGINS=%r exited 0", value)
-        check("IASC_CORS_ORIGINS" in srv.log_text(), "serve with IASC_CORS_ORIGINS=%r: message does not name it: %r",
-              value, srv.log_text()[-500:])
-        srv.stop(1)
+        start_refused(api, {"IASC_CORS_ORIGINS": value}, "IASC_CORS_ORIGINS",
+                      "server-caching-badcors-%d.log" % i)
 
 
 # ---------------------------------------------------------------- 5. headers everywhere

@@ -8,7 +8,7 @@ import os
 import re
 import time
 
-from apilib import check, eq, problem, request, shared_token
+from apilib import check, eq, problem, request, shared_token, start_refused
 
 LIMITS = {"IASC_RATE_EXEMPT": "127.0.0.1/32", "IASC_RATE_LIMIT": "60", "IASC_RATE_BURST": "5",
           "IASC_RATE_LIMIT_TOKEN": "120", "IASC_RATE_BURST_TOKEN": "4", "IASC_RATE_LIMIT_AUTH": "3",
@@ -164,14 +164,4 @@ def test_bad_rate_settings_are_start_up_errors_naming_the_setting(api):
              ({"IASC_RATE_BURST": "0"}, "IASC_RATE_BURST"),
              ({"IASC_RATE_LIMT": "60"}, "IASC_RATE_LIMT")]
     for i, (env, name) in enumerate(cases):
-        srv = api.start_server(dict({"DATABASE_URL": api.database_url}, **env),
-                               os.path.join(api.workdir, "server-ratelimit-bad-%d.log" % i))
-        try:
-            srv.proc.wait(15)
-        except Exception:
-            srv.stop(5)
-            raise AssertionError("serve with %r kept running" % env)
-        check(srv.proc.returncode != 0, "serve with %r exited 0", env)
-        check(name in srv.log_text(), "serve with %r: the message does not name %s: %r", env, name,
-              srv.log_text()[-500:])
-        srv.stop(1)
+        start_refused(api, env, name, "server-ratelimit-bad-%d.log" % i)
