@@ -8,6 +8,8 @@
  * the last waiter to wake after that; its answer goes with it. */
 #include "flight.h"
 
+#include "conditional.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 struct flight {
   char *key;
+  uint64_t hash; /* of key: most comparisons stop at it */
   uint64_t generation;
   bool done;
   long long ended_ms;         /* when done: the end, CLOCK_MONOTONIC milliseconds */
@@ -70,6 +73,7 @@ static struct flight *flight_new(const char *key, uint64_t generation) {
     free(f);
     return NULL;
   }
+  f->hash = conditional_hash64(key, strlen(key));
   f->generation = generation;
   f->refs = 1;
   return f;
@@ -84,7 +88,7 @@ static void sweep(long long now, const struct flight *newest) {
   for (struct flight **p = &flights; *p != NULL;) {
     struct flight *f = *p;
     bool replaced = newest != NULL && f != newest && f->generation == newest->generation &&
-                    strcmp(f->key, newest->key) == 0;
+                    f->hash == newest->hash && strcmp(f->key, newest->key) == 0;
     if (f->done && (now - f->ended_ms >= linger_ms || replaced || ++kept > FLIGHT_LINGER_MAX)) {
       *p = f->next;
       drop_ref(f);
@@ -97,8 +101,9 @@ static void sweep(long long now, const struct flight *newest) {
 /* The flight a request of (key, generation) that arrived at arrived_ms may join: one in
  * progress, or one that ended after the request arrived (lock held). */
 static struct flight *find(const char *key, uint64_t generation, long long arrived_ms) {
+  uint64_t hash = conditional_hash64(key, strlen(key));
   for (struct flight *f = flights; f != NULL; f = f->next)
-    if (f->generation == generation && (!f->done || f->ended_ms >= arrived_ms) &&
+    if (f->hash == hash && f->generation == generation && (!f->done || f->ended_ms >= arrived_ms) &&
         strcmp(f->key, key) == 0)
       return f;
   return NULL;
