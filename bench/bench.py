@@ -306,6 +306,7 @@ class Server:
                 die(f"the server exited ({self.proc.returncode}); log:\n{self.tail()}")
             try:
                 if fetch(self.base + "/readyz", timeout=2)[0] == 200:
+                    SETTLING.append(self.proc.pid)
                     return
             except OSError:
                 pass
@@ -327,6 +328,8 @@ class Server:
         return vals.get("VmHWM", 0), vals.get("VmRSS", 0)
 
     def stop(self):
+        if self.proc.pid in SETTLING:
+            SETTLING.remove(self.proc.pid)
         stop_process(self.proc, f"the server ({self.phase})")
 
 
@@ -449,8 +452,38 @@ def to_ms(text):
     return float(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
+SETTLING = []  # the pids of the running servers: each wrk round ends when they are idle
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def settle():
+    """Waits until the running server has gone idle (under a tick of CPU in half a second,
+    at most 60 s): when wrk stops, the requests it leaves queued (256 searches of 60 ms wait
+    seconds for a database worker) are still being answered, and must not run into the next
+    round, which would be measured against that backlog."""
+    deadline = time.monotonic() + 60
+    t0 = time.monotonic()
+    while SETTLING and time.monotonic() < deadline:
+        before = sum(cpu_ticks(pid) for pid in SETTLING)
+        time.sleep(0.5)
+        if sum(cpu_ticks(pid) for pid in SETTLING) - before < 1:
+            break
+    if time.monotonic() - t0 > 2:
+        log(f"waited {time.monotonic() - t0:.1f} s for the server to answer what wrk left queued")
+
+
 def wrk(url, conns, seconds, script_args=None):
-    """One wrk round; with script_args (KIND, OFFSET), bench/uncached.lua makes every URL."""
+    """One wrk round; with script_args (KIND, OFFSET), bench/uncached.lua makes every URL.
+    Returns once the server has answered what the round left queued (settle)."""
     cmd = ["wrk", f"-t{THREADS}", f"-c{conns}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT}s",
            "--latency"]
     if script_args:
@@ -481,6 +514,7 @@ def wrk(url, conns, seconds, script_args=None):
     m = re.search(r"(\d+) requests in", out)
     if m:
         r["requests"] = int(m.group(1))
+    settle()
     return r
 
 
