@@ -11,6 +11,8 @@
 #include <gnutls/crypto.h>
 #include <jansson.h>
 
+#include "iasc/buf.h"
+
 #define MAC_BYTES      16
 #define CURSOR_MAX_LEN 2048
 
@@ -82,15 +84,21 @@ static bool mac(const char *payload, size_t n, unsigned char out[MAC_BYTES]) {
 }
 
 char *cursor_encode(const char *kind, const char *const *keys, size_t nkeys) {
-  json_t *arr = json_array();
-  json_array_append_new(arr, json_string(kind));
-  for (size_t i = 0; i < nkeys; i++)
-    json_array_append_new(arr, json_string(keys[i] ? keys[i] : ""));
-  char *payload = json_dumps(arr, JSON_COMPACT);
-  json_decref(arr);
-  if (payload == NULL)
+  /* The compact JSON array jansson would dump, written directly (one per page served). */
+  struct buf b = {0};
+  buf_append(&b, "[", 1);
+  buf_json_string(&b, kind);
+  for (size_t i = 0; i < nkeys; i++) {
+    buf_append(&b, ",", 1);
+    buf_json_string(&b, keys[i] ? keys[i] : "");
+  }
+  buf_append(&b, "]", 1);
+  if (b.failed) {
+    buf_free(&b);
     return NULL;
-  size_t n = strlen(payload);
+  }
+  size_t n = b.len;
+  char *payload = buf_steal(&b);
   unsigned char tag[MAC_BYTES];
   char *out = NULL;
   if (mac(payload, n, tag)) {
