@@ -56,7 +56,9 @@ def die(msg):
 SECONDS = env_int("BENCH_SECONDS", 10, 1, 300)
 THREADS = env_int("BENCH_THREADS", 2, 1, 64)
 CONNS = [int(c) for c in os.environ.get("BENCH_CONNS", "64,256").split(",") if c.strip()]
-WORKERS = env_int("IASC_WORKERS", 8, 1, 256)  # the server's default; it gets the same env
+# The server's default (src/util/config.c: 2 per CPU, 4 to 16), passed to it explicitly.
+_CPUS = os.sysconf("SC_NPROCESSORS_ONLN")
+WORKERS = env_int("IASC_WORKERS", 4 if _CPUS <= 2 else min(2 * _CPUS, 16), 1, 256)
 PGBENCH_CLIENTS = env_int("BENCH_PGBENCH_CLIENTS", WORKERS, 1, 256)
 CACHE_ON_BYTES = os.environ.get("BENCH_CACHE_BYTES", "67108864")
 WRK_TIMEOUT = env_int("BENCH_WRK_TIMEOUT", 10, 1, 600)
@@ -285,7 +287,8 @@ class Server:
         # 2 s for a database worker): the queue timeout, which would shed that load with 503s
         # (tests/resilience checks it), is raised so that throughput is what is measured.
         env = dict(os.environ, DATABASE_URL=conninfo, PORT=str(self.port), BIND="127.0.0.1",
-                   IASC_LOG_LEVEL="error", IASC_CACHE_BYTES=cache_bytes)
+                   IASC_LOG_LEVEL="error", IASC_CACHE_BYTES=cache_bytes,
+                   IASC_WORKERS=str(WORKERS))
         env.setdefault("IASC_QUEUE_TIMEOUT_MS", "30000")
         # The rate limiter judges every request, as it would on the internet (loopback is
         # exempt by default), with budgets no round can exhaust: its cost is measured, and
