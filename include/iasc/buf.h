@@ -12,6 +12,8 @@ struct buf {
   bool failed; /* an allocation failed: contents are incomplete */
 };
 
+/* Makes room for extra more bytes (and the NUL) at once; false when that failed. */
+bool buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

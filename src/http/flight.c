@@ -21,7 +21,7 @@ struct flight {
   uint64_t hash; /* of key: most comparisons stop at it */
   uint64_t generation;
   bool done;
-  long long ended_ms;         /* when done: the end, CLOCK_MONOTONIC milliseconds */
+  long long ended_us;         /* when done: the end, CLOCK_MONOTONIC microseconds */
   struct cache_entry *answer; /* the leader's, once done (the flight's reference) */
   unsigned refs;              /* the list's, and one per waiting request */
   pthread_cond_t landed;
@@ -32,10 +32,10 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct flight *flights; /* in progress, then lingering */
 static long long linger_ms;    /* how long an ended flight keeps its answer */
 
-static long long now_ms(void) {
+static long long now_us(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
 void flight_configure(unsigned linger) {
@@ -83,13 +83,14 @@ static struct flight *flight_new(const char *key, uint64_t generation) {
  * an ended flight of the same key and generation replaced (newest), and those past the
  * FLIGHT_LINGER_MAX newest: a request that finds none computes its own answer, so dropping one
  * early costs a query, never a wrong answer, and memory stays bounded whatever the traffic. */
-static void sweep(long long now, const struct flight *newest) {
+static void sweep(long long now, const struct flight *newest) { /* now: microseconds */
   unsigned kept = 0;
   for (struct flight **p = &flights; *p != NULL;) {
     struct flight *f = *p;
     bool replaced = newest != NULL && f != newest && f->generation == newest->generation &&
                     f->hash == newest->hash && strcmp(f->key, newest->key) == 0;
-    if (f->done && (now - f->ended_ms >= linger_ms || replaced || ++kept > FLIGHT_LINGER_MAX)) {
+    if (f->done &&
+        (now - f->ended_us >= linger_ms * 1000 || replaced || ++kept > FLIGHT_LINGER_MAX)) {
       *p = f->next;
       drop_ref(f);
     } else {
@@ -98,12 +99,14 @@ static void sweep(long long now, const struct flight *newest) {
   }
 }
 
-/* The flight a request of (key, generation) that arrived at arrived_ms may join: one in
- * progress, or one that ended after the request arrived (lock held). */
-static struct flight *find(const char *key, uint64_t generation, long long arrived_ms) {
+/* The flight a request of (key, generation) that arrived at arrived_us may join: one in
+ * progress, or one that ended after the request arrived (lock held). Microseconds: with
+ * milliseconds, a request sent right after an answer, within the same millisecond, took
+ * that answer again, as if from a cache, with the cache off. */
+static struct flight *find(const char *key, uint64_t generation, long long arrived_us) {
   uint64_t hash = conditional_hash64(key, strlen(key));
   for (struct flight *f = flights; f != NULL; f = f->next)
-    if (f->hash == hash && f->generation == generation && (!f->done || f->ended_ms >= arrived_ms) &&
+    if (f->hash == hash && f->generation == generation && (!f->done || f->ended_us > arrived_us) &&
         strcmp(f->key, key) == 0)
       return f;
   return NULL;
@@ -121,12 +124,12 @@ static struct timespec deadline_in(unsigned ms) {
   return d;
 }
 
-struct flight *flight_begin(const char *key, uint64_t generation, long long arrived_ms,
+struct flight *flight_begin(const char *key, uint64_t generation, long long arrived_us,
                             unsigned timeout_ms, struct cache_entry **answer) {
   *answer = NULL;
   pthread_mutex_lock(&lock);
-  sweep(now_ms(), NULL);
-  struct flight *f = find(key, generation, arrived_ms);
+  sweep(now_us(), NULL);
+  struct flight *f = find(key, generation, arrived_us);
   if (f == NULL) {
     f = flight_new(key, generation);
     if (f != NULL) {
@@ -154,7 +157,7 @@ void flight_end(struct flight *f, struct cache_entry *answer) {
   pthread_mutex_lock(&lock);
   f->answer = cache_retain(answer);
   f->done = true;
-  f->ended_ms = now_ms();
+  f->ended_us = now_us();
   pthread_cond_broadcast(&f->landed);
   /* Ended flights move to the end of the list, so that the FLIGHT_LINGER_MAX kept are the newest;
    * with no linger, this one leaves at once. */
@@ -168,7 +171,7 @@ void flight_end(struct flight *f, struct cache_entry *answer) {
     tail = &(*tail)->next;
   f->next = *tail;
   *tail = f;
-  sweep(f->ended_ms, f);
+  sweep(f->ended_us, f);
   pthread_mutex_unlock(&lock);
 }
 

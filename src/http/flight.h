@@ -25,13 +25,13 @@ struct flight;
 void flight_configure(unsigned linger_ms);
 
 /* For a request that missed the cache on key, with the generation it read before anything
- * else and the time it arrived (CLOCK_MONOTONIC milliseconds). Returns a flight when the
+ * else and the time it arrived (CLOCK_MONOTONIC microseconds). Returns a flight when the
  * caller leads (it computes the answer, then calls flight_end), or NULL after joining an
  * identical flight: in progress (waiting for it at most timeout_ms), or ended after the
  * request arrived. *answer is then the leader's answer, a reference the caller releases, or
  * NULL when the leader had none to share or the wait timed out (the caller computes its own).
  * Also NULL with no answer, without waiting, when out of memory. */
-struct flight *flight_begin(const char *key, uint64_t generation, long long arrived_ms,
+struct flight *flight_begin(const char *key, uint64_t generation, long long arrived_us,
                             unsigned timeout_ms, struct cache_entry **answer);
 
 /* Ends a flight with the leader's answer for its waiters and late joiners (NULL: none, e.g.

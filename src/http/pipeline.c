@@ -378,7 +378,7 @@ void pipeline_answer_worker(struct exchange *x, bool expired) {
      * second past the statement timeout at most, then they ask the database themselves),
      * with the response cache on or off. */
     unsigned wait_ms = x->cfg->statement_timeout_ms + 1000;
-    long long arrived = (long long)x->t0.tv_sec * 1000 + x->t0.tv_nsec / 1000000;
+    long long arrived = (long long)x->t0.tv_sec * 1000000 + x->t0.tv_nsec / 1000;
     if ((flight = flight_begin(x->key, x->generation, arrived, wait_ms, &x->entry)) == NULL &&
         (x->entry != NULL || (x->entry = cache_get(x->key)) != NULL))
       return;

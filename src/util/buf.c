@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool buf_reserve(struct buf *b, size_t extra) {
+bool buf_reserve(struct buf *b, size_t extra) {
   if (b->failed)
     return false;
   if (b->len + extra + 1 <= b->cap)

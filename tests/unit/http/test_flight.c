@@ -140,7 +140,7 @@ static void flight_answer_lingers_for_requests_that_arrived_during_it(void **sta
   flight_configure(60000);
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
-  long long before = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  long long before = (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
   struct cache_entry *got = NULL;
   struct flight *lead = flight_begin("/v1/search?q=c", 5, before, 5000, &got);
   assert_non_null(lead);
@@ -153,10 +153,21 @@ static void flight_answer_lingers_for_requests_that_arrived_during_it(void **sta
   struct flight *other = flight_begin("/v1/search?q=c", 6, before, 5000, &got);
   assert_non_null(other);
   flight_end(other, NULL);
-  struct flight *later = flight_begin("/v1/search?q=c", 5, before + 3600000, 5000, &got);
+  struct flight *later = flight_begin("/v1/search?q=c", 5, before + 3600000000LL, 5000, &got);
   assert_non_null(later);
   assert_null(got);
   flight_end(later, NULL);
+  /* one sent right after the end (even within the same millisecond) leads anew: with the
+   * cache off, no answer is ever given twice to requests that came one after the other */
+  struct flight *again = flight_begin("/v1/search?q=d", 5, 0, 5000, &got);
+  assert_non_null(again);
+  flight_end(again, mine);
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  long long just_after = (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+  struct flight *fresh = flight_begin("/v1/search?q=d", 5, just_after, 5000, &got);
+  assert_non_null(fresh);
+  assert_null(got);
+  flight_end(fresh, NULL);
   cache_release(mine);
   flight_shutdown(); /* frees what lingers (ASan run) */
   flight_configure(0);
