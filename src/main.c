@@ -36,7 +36,7 @@ static int serve(const struct iasc_config *cfg) {
     LOG_WARN("main", "database not ready at start; serving 503 until it is");
   if (server_start(cfg) != 0)
     return 1;
-  if (background_start(server_content_changed, server_next_change) != 0) {
+  if (background_start(server_content_changed, server_next_change_learned) != 0) {
     server_stop(0);
     return 1;
   }

@@ -9,8 +9,10 @@
 typedef void (*background_change_fn)(void);
 
 /* Called from the background thread every second with the next instant (seconds since the
- * epoch, 0: none) at which public answers change by themselves. */
-typedef void (*background_next_change_fn)(long long epoch);
+ * epoch, 0: none) at which public answers change by themselves, as the database saw it when
+ * asked at asked_us (CLOCK_MONOTONIC microseconds): a write of this process acknowledged
+ * after that instant may not be in it. */
+typedef void (*background_next_change_fn)(long long epoch, long long asked_us);
 
 /* Starts the thread. Returns 0, or -1 after logging. */
 int background_start(background_change_fn on_change, background_next_change_fn on_next);

@@ -5,5 +5,7 @@
 
 /* Milliseconds on CLOCK_MONOTONIC. Thread-safe. */
 long long clock_now_ms(void);
+/* Microseconds on CLOCK_MONOTONIC, for ordering events closer than a millisecond. */
+long long clock_now_us(void);
 
 #endif

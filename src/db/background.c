@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "iasc/bootstrap.h"
+#include "iasc/clock.h"
 #include "iasc/db.h"
 #include "iasc/log.h"
 #include "iasc/metrics.h"
@@ -50,12 +51,12 @@ static bool foreign(const PGnotify *note) {
   return true;
 }
 
-/* Records scheduled items that went live, learns the next scheduled change, and then, when
- * something changed, tells the server (in that order: answers cached after the invalidation
- * must already be cut to the new next change). False when the database did not answer in
- * time: the connection is then in an unknown state. */
-static bool tick(PGconn *c, bool changed) {
+/* One run of the publication job; *foreign_came: another writer's change was announced
+ * while it ran (its snapshot may predate that change). False when the database did not
+ * answer in time. */
+static bool publish_job(PGconn *c, bool *foreign_came) {
   bool timed_out;
+  long long asked_us = clock_now_us();
   PGresult *r = db_exec_until(c,
                               "SELECT iasc_publish_due(), coalesce(floor(extract(epoch FROM"
                               " iasc_next_scheduled_change())), 0)::bigint",
@@ -64,20 +65,38 @@ static bool tick(PGconn *c, bool changed) {
     if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
       LOG_INFO("background", "published %s scheduled item(s)", PQgetvalue(r, 0, 0));
     if (next_fn)
-      next_fn(strtoll(PQgetvalue(r, 0, 1), NULL, 10));
+      next_fn(strtoll(PQgetvalue(r, 0, 1), NULL, 10), asked_us);
   } else {
     LOG_WARN("background", "publish job: %s", PQresultErrorMessage(r));
   }
   PQclear(r);
   /* What was queued while the query ran (our own publishing included) is handled now. */
   PGnotify *note;
+  *foreign_came = false;
   while ((note = PQnotifies(c)) != NULL) {
-    changed = foreign(note) || changed;
+    *foreign_came = foreign(note) || *foreign_came;
     PQfreemem(note);
+  }
+  return !timed_out;
+}
+
+/* Records scheduled items that went live, learns the next scheduled change, and then, when
+ * something changed, tells the server (in that order: answers cached after the invalidation
+ * must already be cut to the new next change). False when the database did not answer in
+ * time: the connection is then in an unknown state. */
+static bool tick(PGconn *c, bool changed) {
+  /* Another writer's change announced during the job may be missing from the next change it
+   * learned: ask again (a NOTIFY comes after its commit, so a new snapshot has it). */
+  bool foreign_came = false, ok = true;
+  for (int tries = 0; ok && tries < 3; tries++) {
+    ok = publish_job(c, &foreign_came);
+    changed = changed || foreign_came;
+    if (!foreign_came)
+      break;
   }
   if (changed && change_fn)
     change_fn();
-  return !timed_out;
+  return ok;
 }
 
 /* Connects, listens and catches up (notifications sent while away are lost: everything

@@ -9,6 +9,7 @@
 #include "flight.h"
 
 #include "conditional.h"
+#include "iasc/clock.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -31,12 +32,6 @@ struct flight {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct flight *flights; /* in progress, then lingering */
 static long long linger_ms;    /* how long an ended flight keeps its answer */
-
-static long long now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
 
 void flight_configure(unsigned linger) {
   pthread_mutex_lock(&lock);
@@ -128,7 +123,7 @@ struct flight *flight_begin(const char *key, uint64_t generation, long long arri
                             unsigned timeout_ms, struct cache_entry **answer) {
   *answer = NULL;
   pthread_mutex_lock(&lock);
-  sweep(now_us(), NULL);
+  sweep(clock_now_us(), NULL);
   struct flight *f = find(key, generation, arrived_us);
   if (f == NULL) {
     f = flight_new(key, generation);
@@ -157,7 +152,7 @@ void flight_end(struct flight *f, struct cache_entry *answer) {
   pthread_mutex_lock(&lock);
   f->answer = cache_retain(answer);
   f->done = true;
-  f->ended_us = now_us();
+  f->ended_us = clock_now_us();
   pthread_cond_broadcast(&f->landed);
   /* Ended flights move to the end of the list, so that the FLIGHT_LINGER_MAX kept are the newest;
    * with no linger, this one leaves at once. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "conditional.h"
+#include "iasc/clock.h"
 #include "iasc/server.h"
 #include "internal.h"
 
@@ -31,8 +32,22 @@ void server_content_changed(void) {
   atomic_store(&last_change, (long long)time(NULL) + 1);
 }
 
+/* When the last write of this process set next_change (CLOCK_MONOTONIC microseconds). */
+static atomic_llong next_change_written_us;
+
 void server_next_change(long long epoch) {
   atomic_store(&next_change, epoch);
+  atomic_store(&next_change_written_us, clock_now_us());
+}
+
+/* Without the check, a query that began just before a write committed (with a snapshot
+ * that lacks an item the write scheduled 20 s ahead) overwrote the write's value with "no
+ * change ahead", and answers cached in that second kept max-age=60 past the publication
+ * (test_caching_max_age_cut_to_next_scheduled_publication caught it under ASan). A write
+ * between the check and the store is caught by the next query. */
+void server_next_change_learned(long long epoch, long long asked_us) {
+  if (asked_us > atomic_load(&next_change_written_us))
+    atomic_store(&next_change, epoch);
 }
 
 void respond_reset_clock(void) {
