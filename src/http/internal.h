@@ -66,7 +66,8 @@ struct wire {
 };
 
 /* Turns the handler's 200 answer to a GET into an entry (stored when store), so that fresh
- * answers and cached ones leave by the same code. Sets x->entry (NULL when out of memory). */
+ * answers and cached ones leave by the same code. Sets x->entry, and then frees the handler's
+ * body (the entry holds its copy); x->entry is NULL and the body kept when out of memory. */
 void respond_make_entry(struct exchange *x, bool store);
 
 /* Fills w with the status and body of the answer: from x->entry (the coding the client

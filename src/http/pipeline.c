@@ -327,19 +327,11 @@ static bool keepable(const struct exchange *x) {
 }
 
 /* Runs the route; its 200 to a GET becomes an entry, stored when it is keepable and there is
- * a cache (only then is its gzip coding made ahead, for the requests to come). The answer is
- * the entry's from then on: the handler's body, a copy, is freed now rather than when the
- * client has read the answer (with hundreds of clients waiting on slow networks, those
- * bodies were a third of the peak heap). */
+ * a cache (only then is its gzip coding made ahead, for the requests to come). */
 static void route_and_keep(struct exchange *x) {
   routing_run(x);
-  if (x->get && x->res.status == 200 && !x->res.header_overflow) {
+  if (x->get && x->res.status == 200 && !x->res.header_overflow)
     respond_make_entry(x, keepable(x) && x->cfg->cache_bytes > 0);
-    if (x->entry != NULL) {
-      free(x->res.body);
-      x->res.body = NULL;
-    }
-  }
 }
 
 bool pipeline_answer_here(struct exchange *x) {

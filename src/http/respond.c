@@ -96,7 +96,14 @@ void respond_make_entry(struct exchange *x, bool store) {
   };
   const char *key = x->key ? x->key : x->req.path;
   x->entry = cache_entry_new(key, &it, store ? ttl : 0, x->generation);
-  if (x->entry != NULL && store && x->key != NULL)
+  if (x->entry == NULL)
+    return;
+  /* The answer is the entry's from now on: the handler's body, copied into it, is freed now
+   * rather than when the client has read the answer (with hundreds of clients waiting on slow
+   * networks, those bodies were a third of the peak heap). */
+  free(res->body);
+  res->body = NULL;
+  if (store && x->key != NULL)
     cache_insert(x->entry);
 }
 

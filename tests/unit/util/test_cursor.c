@@ -1,4 +1,4 @@
-/* test_cursor.c: signed keyset cursors (src/http/cursor.c). */
+/* test_cursor.c: signed keyset cursors (src/util/cursor.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
